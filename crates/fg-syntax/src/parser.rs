@@ -630,7 +630,7 @@ impl Builder<'_> {
     fn string(&mut self, p: Pair<Rule>) -> StrLit {
         let span = self.span(&p);
         let mut parts: Vec<StrPart> = Vec::new();
-        let mut push_text = |parts: &mut Vec<StrPart>, t: &str| match parts.last_mut() {
+        let push_text = |parts: &mut Vec<StrPart>, t: &str| match parts.last_mut() {
             Some(StrPart::Text(s)) => s.push_str(t),
             _ => parts.push(StrPart::Text(t.to_string())),
         };

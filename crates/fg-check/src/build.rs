@@ -1,0 +1,1224 @@
+//! From checked records to the [`Model`], enforcing the rules AWS would enforce at deploy
+//! time: the Fargate size table, name lengths, health-check ranges, CIDR containment,
+//! listener priorities, scaling intervals, database access.
+
+use std::collections::{BTreeMap, HashMap};
+
+use fg_diag::{Diagnostic, Span, did_you_mean};
+use fg_syntax::lit::Cidr;
+
+use crate::aws;
+use crate::diagnostics as d;
+use crate::model::*;
+use crate::value::{Origin, Part, Record, V, Value};
+
+/// A checked declaration: its kind, name and spans, and its checked body.
+#[derive(Debug, Clone)]
+pub struct CheckedDecl {
+    pub kind: String,
+    pub name: String,
+    pub name_span: Span,
+    pub span: Span,
+    pub body: Record,
+}
+
+/// Read access to a checked record, with the defaults the schema filled in.
+#[derive(Clone, Copy)]
+struct R<'a> {
+    rec: &'a Record,
+    anchor: Span,
+}
+
+impl<'a> R<'a> {
+    fn new(rec: &'a Record, anchor: Span) -> Self {
+        R { rec, anchor }
+    }
+
+    fn v(&self, k: &str) -> Option<&'a Value> {
+        self.rec.get(k).filter(|v| !matches!(v.kind, V::Error))
+    }
+
+    fn written(&self, k: &str) -> bool {
+        self.rec.field(k).is_some_and(|f| f.origin != Origin::Default)
+    }
+
+    fn span(&self, k: &str) -> Span {
+        match self.rec.field(k) {
+            Some(f) if f.origin != Origin::Default => f.value.span,
+            _ => self.anchor,
+        }
+    }
+
+    fn key_span(&self, k: &str) -> Span {
+        match self.rec.field(k) {
+            Some(f) if f.origin != Origin::Default => f.key_span,
+            _ => self.anchor,
+        }
+    }
+
+    fn int(&self, k: &str) -> Option<i64> {
+        self.v(k).and_then(Value::as_int)
+    }
+
+    fn bool(&self, k: &str) -> bool {
+        self.v(k).and_then(Value::as_bool).unwrap_or(false)
+    }
+
+    fn str(&self, k: &str) -> Option<String> {
+        self.v(k).and_then(|v| v.as_str()).map(str::to_string)
+    }
+
+    fn ms(&self, k: &str) -> Option<u64> {
+        match self.v(k)?.kind {
+            V::Duration(ms) => Some(ms),
+            _ => None,
+        }
+    }
+
+    fn bytes(&self, k: &str) -> Option<u64> {
+        match self.v(k)?.kind {
+            V::Size(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    fn percent(&self, k: &str) -> Option<f64> {
+        match self.v(k)?.kind {
+            V::Percent(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    fn list(&self, k: &str) -> &'a [Value] {
+        self.v(k).map_or(&[], Value::as_list)
+    }
+
+    fn rec(&self, k: &str) -> Option<R<'a>> {
+        let v = self.v(k)?;
+        v.as_record().map(|r| R::new(r, v.span))
+    }
+
+    fn strings(&self, k: &str) -> Vec<String> {
+        self.list(k).iter().filter_map(|v| v.as_str().map(str::to_string)).collect()
+    }
+
+    fn ref_name(&self, k: &str) -> Option<String> {
+        match &self.v(k)?.kind {
+            V::Ref(r) => Some(r.name.clone()),
+            _ => None,
+        }
+    }
+
+    fn texts(&self, k: &str) -> Vec<(String, Text)> {
+        let Some(r) = self.v(k).and_then(Value::as_record) else { return Vec::new() };
+        r.fields.iter().filter_map(|f| to_text(&f.value).map(|t| (f.key.clone(), t))).collect()
+    }
+
+    fn secrets(&self, k: &str) -> Vec<(String, Secret)> {
+        let Some(r) = self.v(k).and_then(Value::as_record) else { return Vec::new() };
+        r.fields
+            .iter()
+            .filter_map(|f| match &f.value.kind {
+                V::Secret(s) => Some((f.key.clone(), s.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn word(&self, k: &str) -> Option<&'a str> {
+        match &self.v(k)?.kind {
+            V::Word(w) => Some(w),
+            _ => None,
+        }
+    }
+}
+
+fn to_text(v: &Value) -> Option<Text> {
+    match &v.kind {
+        V::Str(s) => Some(Text::plain(s.clone())),
+        V::Template(parts) => Some(Text(
+            parts
+                .iter()
+                .map(|p| match p {
+                    Part::Text(t) => TextPart::Lit(t.clone()),
+                    Part::Ref(r) => TextPart::Attr {
+                        kind: r.kind.clone(),
+                        name: r.name.clone(),
+                        attr: r.attr.as_ref().map(|a| a.0.clone()).unwrap_or_default(),
+                    },
+                })
+                .collect(),
+        )),
+        _ => None,
+    }
+}
+
+pub struct Builder<'a> {
+    pub diags: Vec<Diagnostic>,
+    decls: &'a [CheckedDecl],
+    spans: HashMap<&'a str, Span>,
+}
+
+impl<'a> Builder<'a> {
+    pub fn new(decls: &'a [CheckedDecl]) -> Self {
+        let spans = decls.iter().map(|d| (d.name.as_str(), d.name_span)).collect();
+        Builder { diags: Vec::new(), decls, spans }
+    }
+
+    pub fn build(&mut self, app: App) -> Model {
+        let mut model = Model { app, ..Model::default() };
+        let networks: Vec<&str> = self.of_kind("network").map(|d| d.name.as_str()).collect();
+        for d in self.decls.iter().filter(|d| d.kind == "network") {
+            let n = self.network(d);
+            model.networks.push(n);
+        }
+        for d in self.decls.iter().filter(|d| d.kind == "service") {
+            let network = self.network_of(d, &networks);
+            let s = self.service(d, &model.app, network);
+            model.services.push(s);
+        }
+        for d in self.decls.iter().filter(|d| d.kind == "balancer") {
+            let network = self.network_of(d, &networks);
+            let b = self.balancer(d, &model, network);
+            model.balancers.push(b);
+        }
+        for d in self.decls.iter().filter(|d| d.kind == "database") {
+            let network = self.network_of(d, &networks);
+            let db = self.database(d, &model.app, network);
+            model.databases.push(db);
+        }
+        self.cross_checks(&model);
+        model
+    }
+
+    fn of_kind(&self, kind: &'a str) -> impl Iterator<Item = &'a CheckedDecl> {
+        self.decls.iter().filter(move |d| d.kind == kind)
+    }
+
+    fn network_of(&mut self, decl: &CheckedDecl, networks: &[&str]) -> String {
+        let r = R::new(&decl.body, decl.name_span);
+        if let Some(n) = r.ref_name("network") {
+            return n;
+        }
+        match networks {
+            [one] => (*one).to_string(),
+            _ => {
+                self.diags.push(d::ambiguous_network(decl.name_span, &decl.kind, networks));
+                String::new()
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ network
+
+    fn network(&mut self, decl: &CheckedDecl) -> Network {
+        let r = R::new(&decl.body, decl.name_span);
+        let cidr = match r.v("cidr").map(|v| &v.kind) {
+            Some(V::Cidr(c)) => *c,
+            _ => Cidr { addr: 10 << 24, prefix: 16 },
+        };
+        if !(16..=28).contains(&cidr.prefix) {
+            self.diags.push(d::vpc_cidr(r.span("cidr"), &cidr.to_string(), "VPC"));
+        }
+        let zones = match r.v("zones").map(|v| &v.kind) {
+            Some(V::Int(n)) => {
+                if !(1..=6).contains(n) {
+                    self.diags.push(d::out_of_range(r.span("zones"), "zones", &n.to_string(), "1", "6"));
+                }
+                Zones::Count((*n).clamp(1, 6) as u32)
+            }
+            Some(V::List(_)) => {
+                let names = r.strings("zones");
+                if names.is_empty() {
+                    self.diags.push(d::out_of_range(r.span("zones"), "zones", "no zones", "1", "6"));
+                }
+                Zones::Names(names)
+            }
+            _ => Zones::Count(2),
+        };
+        let zone_count = match &zones {
+            Zones::Count(n) => *n as usize,
+            Zones::Names(v) => v.len().max(1),
+        };
+        let bits = r.int("subnet_bits").unwrap_or(8);
+        let mut derived = false;
+        let mut subnets = |key: &str, offset: usize, this: &mut Self| -> Vec<Cidr> {
+            if r.written(key) {
+                let list = r.list(key);
+                if list.len() != zone_count {
+                    this.diags.push(d::subnet_count(r.span(key), key, list.len(), zone_count));
+                }
+                let out: Vec<Cidr> = list
+                    .iter()
+                    .filter_map(|v| match v.kind {
+                        V::Cidr(c) => Some(c),
+                        _ => None,
+                    })
+                    .collect();
+                for (c, v) in out.iter().zip(list) {
+                    if !cidr.contains(*c) {
+                        this.diags.push(d::subnet_outside(v.span, &c.to_string(), &cidr.to_string(), r.span("cidr")));
+                    } else if !(16..=28).contains(&c.prefix) {
+                        this.diags.push(d::vpc_cidr(v.span, &c.to_string(), "subnet"));
+                    }
+                }
+                out
+            } else {
+                derived = true;
+                let fits = (0..=16).contains(&bits) && cidr.prefix as i64 + bits <= 28;
+                if !fits || (1usize << bits.clamp(0, 16)) < 2 * zone_count {
+                    this.diags.push(d::derived_subnets_do_not_fit(
+                        r.span("subnet_bits"),
+                        &cidr.to_string(),
+                        bits,
+                        zone_count,
+                    ));
+                    return Vec::new();
+                }
+                (0..zone_count).filter_map(|i| cidr.subnet(bits as u8, (offset + i) as u32)).collect()
+            }
+        };
+        let public = subnets("public_subnets", 0, self);
+        let private = subnets("private_subnets", zone_count, self);
+        // Overlaps, reported once per pair at the later subnet.
+        let spans_of = |key: &str| -> Vec<Span> {
+            if r.written(key) { r.list(key).iter().map(|v| v.span).collect() } else { vec![r.span(key); zone_count] }
+        };
+        let all: Vec<(Cidr, Span)> = public
+            .iter()
+            .copied()
+            .zip(spans_of("public_subnets"))
+            .chain(private.iter().copied().zip(spans_of("private_subnets")))
+            .collect();
+        for (i, (a, sa)) in all.iter().enumerate() {
+            for (b, sb) in &all[..i] {
+                if a.overlaps(*b) {
+                    self.diags.push(d::subnet_overlap(*sa, *sb, &a.to_string(), &b.to_string()));
+                }
+            }
+        }
+        let nat = match r.word("nat") {
+            Some("none") => Nat::None,
+            Some("per_zone") => Nat::PerZone,
+            _ => Nat::Single,
+        };
+        let mut endpoints: Vec<Endpoint> = r
+            .list("endpoints")
+            .iter()
+            .filter_map(|v| match v.as_str()? {
+                "ecr" => Some(Endpoint::Ecr),
+                "logs" => Some(Endpoint::Logs),
+                "s3" => Some(Endpoint::S3),
+                "secretsmanager" => Some(Endpoint::SecretsManager),
+                "ssm" => Some(Endpoint::Ssm),
+                _ => None,
+            })
+            .collect();
+        endpoints.sort();
+        endpoints.dedup();
+        let flow_logs = r.bool("flow_logs").then(|| self.retention_days(&r, "flow_log_retention"));
+        Network {
+            name: decl.name.clone(),
+            span: decl.span,
+            cidr,
+            zones,
+            public_subnets: public,
+            private_subnets: private,
+            derived_subnets: derived,
+            nat,
+            endpoints,
+            flow_logs,
+        }
+    }
+
+    fn retention_days(&mut self, r: &R, key: &str) -> u32 {
+        let ms = r.ms(key).unwrap_or(30 * 86_400_000);
+        let days = ms / 86_400_000;
+        if ms % 86_400_000 != 0 || !aws::LOG_RETENTION_DAYS.contains(&(days as u32)) {
+            let near = aws::LOG_RETENTION_DAYS.iter().min_by_key(|&&d| (i64::from(d) - days as i64).abs()).copied().unwrap_or(30);
+            self.diags.push(d::log_retention(r.span(key), ms, near));
+        }
+        days as u32
+    }
+
+    /// Whole seconds of a duration field in `lo..=hi`, reporting otherwise.
+    fn seconds(&mut self, r: &R, key: &str, range: (u64, u64), code: fg_diag::Code, what: &str) -> u32 {
+        let ms = r.ms(key).unwrap_or(range.0 * 1000);
+        if ms % 1000 != 0 {
+            self.diags.push(d::whole_seconds(r.span(key), what, ms));
+            return (ms / 1000) as u32;
+        }
+        let s = ms / 1000;
+        if s < range.0 || s > range.1 {
+            self.diags.push(d::range_in(code, r.span(key), what, &format!("{s}s"), &format!("{}s", range.0), &format!("{}s", range.1)));
+        }
+        s as u32
+    }
+
+    // ------------------------------------------------------------------ service
+
+    fn service(&mut self, decl: &CheckedDecl, app: &App, network: String) -> Service {
+        let r = R::new(&decl.body, decl.name_span);
+        let cpu = r.int("cpu").unwrap_or(256).clamp(0, u32::MAX as i64) as u32;
+        let cpu_ok = aws::FARGATE_CPU.contains(&cpu);
+        if !cpu_ok && r.v("cpu").is_some() {
+            self.diags.push(d::fargate_cpu(r.span("cpu"), cpu));
+        }
+        let (memory_mib, memory_derived) = match r.bytes("memory") {
+            Some(b) => {
+                let mib = (b / (1 << 20)) as u32;
+                if b % (1 << 20) != 0 {
+                    self.diags.push(d::fargate_memory_granularity(r.span("memory"), b));
+                } else if cpu_ok && !aws::fargate_memory(cpu).contains(&mib) {
+                    self.diags.push(d::fargate_memory(r.span("memory"), cpu, mib, r.span("cpu"), r.written("cpu")));
+                }
+                (mib, false)
+            }
+            None => (aws::fargate_memory(cpu).first().copied().unwrap_or(512), true),
+        };
+        let count = self.count(&r, "count");
+        let port = r.int("port").map(|p| p as u16);
+        let health = r.rec("health").map(|h| self.health(&h));
+        let container_health = r.rec("container_health").map(|h| self.container_health(&h));
+        let log_retention_days = self.retention_days(&r, "log_retention");
+        let capacity = match r.v("capacity").map(|v| &v.kind) {
+            Some(V::Word(w)) if w == "spot" => Capacity { on_demand: 0, spot: 1, base: 0 },
+            Some(V::Record(_)) => {
+                let c = r.rec("capacity").unwrap_or(r);
+                let mix = Capacity {
+                    on_demand: c.int("on_demand").unwrap_or(0).max(0) as u32,
+                    spot: c.int("spot").unwrap_or(0).max(0) as u32,
+                    base: c.int("base").unwrap_or(0).max(0) as u32,
+                };
+                if mix.on_demand == 0 && mix.spot == 0 {
+                    self.diags.push(d::capacity_weights(c.anchor));
+                }
+                if mix.base > count {
+                    self.diags.push(d::capacity_base(c.span("base"), mix.base, count));
+                }
+                mix
+            }
+            _ => Capacity { on_demand: 1, spot: 0, base: 0 },
+        };
+        let subnets = if r.word("subnets") == Some("public") { SubnetKind::Public } else { SubnetKind::Private };
+        let public_ip = r.bool("public_ip");
+        if public_ip && subnets == SubnetKind::Private {
+            self.diags.push(d::public_ip_private(r.span("public_ip")));
+        }
+        let deployment = {
+            let dr = r.rec("deployment").unwrap_or(r);
+            let min = dr.percent("min_healthy").unwrap_or(100.0);
+            let max = dr.percent("max").unwrap_or(200.0);
+            if !(0.0..=100.0).contains(&min) || min.fract() != 0.0 {
+                self.diags.push(d::deployment_percent(dr.span("min_healthy"), "min_healthy", min, "0%", "100%"));
+            } else if !(100.0..=200.0).contains(&max) || max.fract() != 0.0 {
+                self.diags.push(d::deployment_percent(dr.span("max"), "max", max, "100%", "200%"));
+            } else if min == 100.0 && max == 100.0 {
+                self.diags.push(d::deployment_stuck(dr.span("max")));
+            }
+            Deployment {
+                blue_green: dr.word("strategy") == Some("blue_green"),
+                min_healthy_percent: min as u32,
+                max_percent: max as u32,
+                circuit_breaker: dr.v("circuit_breaker").and_then(Value::as_bool).unwrap_or(true),
+                rollback: dr.v("rollback").and_then(Value::as_bool).unwrap_or(true),
+                bake_time_s: (dr.ms("bake_time").unwrap_or(0) / 1000) as u32,
+            }
+        };
+        let sidecars: Vec<Sidecar> =
+            r.list("sidecar").iter().filter_map(|v| v.as_record().map(|rec| self.sidecar(R::new(rec, v.span)))).collect();
+        let mut names: HashMap<String, Span> = HashMap::from([(decl.name.clone(), decl.name_span)]);
+        for (s, v) in sidecars.iter().zip(r.list("sidecar")) {
+            let span = v.as_record().and_then(|x| x.label.as_ref()).map_or(v.span, |l| l.1);
+            if let Some(prev) = names.insert(s.name.clone(), span) {
+                self.diags.push(d::container_name(span, &s.name, prev));
+            }
+        }
+        let depends_on = self.depends(&r, &names);
+        let mut graph: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        graph.insert(decl.name.clone(), depends_on.iter().map(|(c, _)| c.clone()).collect());
+        for s in &sidecars {
+            graph.insert(s.name.clone(), s.depends_on.iter().map(|(c, _)| c.clone()).collect());
+        }
+        for (s, v) in sidecars.iter().zip(r.list("sidecar")) {
+            let sr = v.as_record().map(|x| R::new(x, v.span));
+            for (dep, _) in &s.depends_on {
+                if !names.contains_key(dep) {
+                    let span = sr.map_or(v.span, |x| x.span("depends_on"));
+                    let known: Vec<&str> = names.keys().map(String::as_str).collect();
+                    self.diags.push(d::unknown_reference(span, dep, "container", did_you_mean(dep, known.iter().copied())));
+                }
+            }
+        }
+        if let Some(cycle) = find_cycle(&graph) {
+            self.diags.push(d::container_cycle(r.span("depends_on").to(decl.name_span), &cycle));
+        }
+        let sidecar_cpu: u32 = sidecars.iter().map(|s| s.cpu).sum();
+        if cpu_ok && sidecar_cpu >= cpu {
+            self.diags.push(d::sidecar_budget(r.span("sidecar"), "CPU", &sidecar_cpu.to_string(), &cpu.to_string()));
+        }
+        let sidecar_mem: u32 = sidecars.iter().filter_map(|s| s.memory_mib).sum();
+        if sidecar_mem >= memory_mib && sidecar_mem > 0 {
+            self.diags.push(d::sidecar_budget(r.span("sidecar"), "memory", &aws::fmt_mib(sidecar_mem), &aws::fmt_mib(memory_mib)));
+        }
+        let permissions = r
+            .list("allow")
+            .iter()
+            .filter_map(|v| {
+                let p = R::new(v.as_record()?, v.span);
+                let actions = p.strings("actions");
+                for (a, av) in actions.iter().zip(p.list("actions")) {
+                    if a == "*" || a.ends_with(":*") {
+                        self.diags.push(d::wildcard_action(av.span, a));
+                    }
+                }
+                Some(Permission {
+                    sid: p.str("name").unwrap_or_default(),
+                    actions,
+                    resources: p.strings("resources"),
+                })
+            })
+            .collect();
+        let scale = r.rec("scale").map(|s| self.scaling(&s, count));
+        Service {
+            name: decl.name.clone(),
+            span: decl.span,
+            aws_name: app.aws_name(&decl.name),
+            image: r.v("image").and_then(to_text).unwrap_or_default(),
+            cpu,
+            memory_mib,
+            memory_derived,
+            port,
+            count,
+            environment: self.environment(&r),
+            secrets: r.secrets("secrets"),
+            command: r.v("command").map(|_| r.strings("command")),
+            entrypoint: r.v("entrypoint").map(|_| r.strings("entrypoint")),
+            health,
+            container_health,
+            log_retention_days,
+            capacity,
+            public_ip,
+            subnets,
+            deployment,
+            sidecars,
+            scale,
+            permissions,
+            depends_on,
+            readonly_root: r.bool("readonly_root"),
+            network,
+        }
+    }
+
+    fn count(&mut self, r: &R, key: &str) -> u32 {
+        match r.int(key) {
+            Some(n) if n < 0 => {
+                self.diags.push(d::out_of_range(r.span(key), key, &n.to_string(), "0", "5000"));
+                0
+            }
+            Some(n) if n > 5000 => {
+                self.diags.push(d::out_of_range(r.span(key), key, &n.to_string(), "0", "5000"));
+                5000
+            }
+            Some(n) => n as u32,
+            None => 1,
+        }
+    }
+
+    fn environment(&mut self, r: &R) -> Vec<(String, Text)> {
+        let env = r.texts("environment");
+        if let Some(rec) = r.v("environment").and_then(Value::as_record) {
+            for f in &rec.fields {
+                let upper = f.key.to_ascii_uppercase();
+                let secretish = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "PRIVATE_KEY", "ACCESS_KEY"]
+                    .iter()
+                    .any(|s| upper.contains(s));
+                if secretish && matches!(f.value.kind, V::Str(ref s) if !s.is_empty()) {
+                    self.diags.push(d::plaintext_secret(f.value.span, &f.key));
+                }
+            }
+        }
+        env
+    }
+
+    fn depends(&mut self, r: &R, _names: &HashMap<String, Span>) -> Vec<(String, String)> {
+        let Some(rec) = r.v("depends_on").and_then(Value::as_record) else { return Vec::new() };
+        rec.fields
+            .iter()
+            .filter_map(|f| Some((f.key.clone(), f.value.as_str()?.to_ascii_uppercase())))
+            .collect()
+    }
+
+    fn sidecar(&mut self, r: R) -> Sidecar {
+        let mut names = HashMap::new();
+        Sidecar {
+            name: r.str("name").unwrap_or_default(),
+            image: r.v("image").and_then(to_text).unwrap_or_default(),
+            cpu: r.int("cpu").unwrap_or(0).max(0) as u32,
+            memory_mib: r.bytes("memory").map(|b| (b / (1 << 20)) as u32),
+            port: r.int("port").map(|p| p as u16),
+            environment: self.environment(&r),
+            secrets: r.secrets("secrets"),
+            command: r.v("command").map(|_| r.strings("command")),
+            essential: r.bool("essential"),
+            container_health: r.rec("container_health").map(|h| self.container_health(&h)),
+            depends_on: self.depends(&r, &mut names),
+        }
+    }
+
+    fn health(&mut self, h: &R) -> HealthCheck {
+        let interval_s = self.seconds(h, "interval", (5, 300), fg_diag::codes::HEALTH_INTERVAL, "health check interval");
+        let timeout_s = self.seconds(h, "timeout", (2, 120), fg_diag::codes::HEALTH_TIMEOUT, "health check timeout");
+        if timeout_s >= interval_s && (5..=300).contains(&interval_s) && (2..=120).contains(&timeout_s) {
+            self.diags.push(d::timeout_not_below_interval(h.span("timeout"), timeout_s, interval_s, h.span("interval")));
+        }
+        let threshold = |key: &str, this: &mut Self| {
+            let n = h.int(key).unwrap_or(3);
+            if !(2..=10).contains(&n) {
+                this.diags.push(d::range_in(
+                    fg_diag::codes::HEALTH_THRESHOLD,
+                    h.span(key),
+                    &format!("`{key}` threshold"),
+                    &n.to_string(),
+                    "2",
+                    "10",
+                ));
+            }
+            n.clamp(2, 10) as u32
+        };
+        let healthy = threshold("healthy", self);
+        let unhealthy = threshold("unhealthy", self);
+        let matcher = h.str("matcher").unwrap_or_else(|| "200-399".into());
+        if !matcher_valid(&matcher) {
+            self.diags.push(d::matcher(h.span("matcher"), &matcher));
+        }
+        let path = h.str("path").unwrap_or_else(|| "/".into());
+        if !path.starts_with('/') {
+            self.diags.push(d::health_path(h.span("path"), &path));
+        }
+        let grace_s = self.seconds(h, "grace", (0, 2_147_483_647), fg_diag::codes::OUT_OF_RANGE, "health check grace period");
+        HealthCheck { path, interval_s, timeout_s, healthy, unhealthy, matcher, grace_s }
+    }
+
+    fn container_health(&mut self, h: &R) -> ContainerHealth {
+        let interval_s =
+            self.seconds(h, "interval", (5, 300), fg_diag::codes::HEALTH_INTERVAL, "container health check interval");
+        let timeout_s =
+            self.seconds(h, "timeout", (2, 60), fg_diag::codes::HEALTH_TIMEOUT, "container health check timeout");
+        let retries = h.int("retries").unwrap_or(3);
+        if !(1..=10).contains(&retries) {
+            self.diags.push(d::range_in(
+                fg_diag::codes::HEALTH_THRESHOLD,
+                h.span("retries"),
+                "`retries`",
+                &retries.to_string(),
+                "1",
+                "10",
+            ));
+        }
+        let start_period_s =
+            self.seconds(h, "start_period", (0, 300), fg_diag::codes::HEALTH_TIMEOUT, "container health check start period");
+        ContainerHealth {
+            command: h.strings("command"),
+            interval_s,
+            timeout_s,
+            retries: retries.clamp(1, 10) as u32,
+            start_period_s,
+        }
+    }
+
+    // ------------------------------------------------------------------ scaling
+
+    fn scaling(&mut self, s: &R, count: u32) -> Scaling {
+        let min = s.int("min").unwrap_or(1);
+        let max = s.int("max").unwrap_or(min);
+        if min < 0 || max < 0 || min > max {
+            self.diags.push(d::scale_min_max(s.span("min"), s.span("max"), min, max));
+        } else if (count as i64) < min || (count as i64) > max {
+            self.diags.push(d::scale_count(s.anchor, count, min, max));
+        }
+        let cooldown = s.ms("cooldown").unwrap_or(60_000);
+        let scale_in = s.ms("scale_in_cooldown").unwrap_or(cooldown);
+        let scale_out = s.ms("scale_out_cooldown").unwrap_or(cooldown);
+        let targets: Vec<Target> = s
+            .list("targets")
+            .iter()
+            .filter_map(|v| {
+                let t = R::new(v.as_record()?, v.span);
+                let metric = metric(t.word("metric")?);
+                let (value, is_percent) = match t.v("value")?.kind {
+                    V::Percent(p) => (p, true),
+                    V::Number { value, .. } => (value, false),
+                    _ => return None,
+                };
+                let ok = match metric {
+                    Metric::Requests => !is_percent && value >= 1.0,
+                    _ => is_percent && (1.0..=100.0).contains(&value),
+                };
+                if !ok {
+                    self.diags.push(d::target_value(t.span("value"), metric_name(metric)));
+                }
+                Some(Target { metric, value })
+            })
+            .collect();
+        let mut seen: HashMap<Metric, Span> = HashMap::new();
+        for (t, v) in targets.iter().zip(s.list("targets")) {
+            if let Some(prev) = seen.insert(t.metric, v.span) {
+                self.diags.push(d::duplicate_target(v.span, prev, metric_name(t.metric)));
+            }
+        }
+        let alarms = self.step_alarms(s);
+        let schedules = s
+            .list("schedule")
+            .iter()
+            .filter_map(|v| {
+                let sc = R::new(v.as_record()?, v.span);
+                let name = sc.str("name").unwrap_or_default();
+                let expression = match (sc.str("cron"), sc.ms("rate")) {
+                    (Some(c), None) => {
+                        let fields = c.split_whitespace().count();
+                        if fields != 6 {
+                            self.diags.push(d::schedule_cron(sc.span("cron"), &c, fields));
+                        }
+                        format!("cron({c})")
+                    }
+                    (None, Some(ms)) => {
+                        let (n, unit) = rate(ms);
+                        format!("rate({n} {unit})")
+                    }
+                    _ => {
+                        self.diags.push(d::schedule_when(sc.anchor, &name));
+                        String::new()
+                    }
+                };
+                let smin = sc.int("min").map(|x| x.max(0) as u32);
+                let smax = sc.int("max").map(|x| x.max(0) as u32);
+                if smin.is_none() && smax.is_none() {
+                    self.diags.push(d::schedule_bounds(sc.anchor, &name));
+                }
+                if let (Some(a), Some(b)) = (smin, smax)
+                    && a > b
+                {
+                    self.diags.push(d::scale_min_max(sc.span("min"), sc.span("max"), a as i64, b as i64));
+                }
+                Some(Schedule { name, expression, min: smin, max: smax, timezone: sc.str("timezone").unwrap_or_else(|| "UTC".into()) })
+            })
+            .collect::<Vec<_>>();
+        if targets.is_empty() && alarms.is_empty() && schedules.is_empty() && s.list("steps").is_empty() {
+            self.diags.push(d::no_policy(s.anchor));
+        }
+        Scaling {
+            min: min.max(0) as u32,
+            max: max.max(0) as u32,
+            scale_in_cooldown_s: (scale_in / 1000) as u32,
+            scale_out_cooldown_s: (scale_out / 1000) as u32,
+            targets,
+            alarms,
+            schedules,
+        }
+    }
+
+    /// Groups steps into alarms (one per metric and direction) and checks their intervals.
+    fn step_alarms(&mut self, s: &R) -> Vec<StepAlarm> {
+        struct Step {
+            metric: Metric,
+            cmp: &'static str,
+            lo: f64,
+            hi: Option<f64>,
+            period: u32,
+            evals: u32,
+            adj: Adjustment,
+            span: Span,
+            adj_span: Span,
+        }
+        let mut steps = Vec::new();
+        for v in s.list("steps") {
+            let Some(rec) = v.as_record() else { continue };
+            let st = R::new(rec, v.span);
+            let Some(m) = st.word("metric").map(metric) else { continue };
+            if m == Metric::Requests {
+                self.diags.push(d::step_metric(st.span("metric")));
+                continue;
+            }
+            let cmp: &'static str = match st.str("comparison").as_deref() {
+                Some(">=") => ">=",
+                Some(">") => ">",
+                Some("<=") => "<=",
+                _ => "<",
+            };
+            let (Some(threshold), Some(V::Adjustment(adj))) = (st.percent("threshold"), st.v("adjustment").map(|a| &a.kind))
+            else {
+                continue;
+            };
+            let until = st.percent("until");
+            let up = cmp.starts_with('>');
+            if up != (adj.delta > 0) {
+                self.diags.push(d::step_adjustment_direction(st.span("adjustment"), cmp, adj.delta));
+            }
+            if let Some(u) = until
+                && ((up && u <= threshold) || (!up && u >= threshold))
+            {
+                self.diags.push(d::step_empty(st.span("until"), threshold, u));
+                continue;
+            }
+            let period_ms = st.ms("period").unwrap_or(60_000);
+            let period = (period_ms / 1000) as u32;
+            if period_ms % 1000 != 0 || !(period == 10 || period == 30 || (period >= 60 && period % 60 == 0)) {
+                self.diags.push(d::alarm_period(st.span("period"), period_ms));
+            }
+            let evals = st.int("evaluations").unwrap_or(1);
+            if !(1..=100).contains(&evals) {
+                self.diags.push(d::out_of_range(st.span("evaluations"), "evaluation periods", &evals.to_string(), "1", "100"));
+            }
+            steps.push(Step {
+                metric: m,
+                cmp,
+                lo: threshold,
+                hi: until,
+                period,
+                evals: evals.clamp(1, 100) as u32,
+                adj: *adj,
+                span: v.span,
+                adj_span: st.span("adjustment"),
+            });
+        }
+        let mut alarms = Vec::new();
+        for metric in [Metric::Cpu, Metric::Memory] {
+            for up in [true, false] {
+                let mut group: Vec<&Step> = steps.iter().filter(|s| s.metric == metric && s.cmp.starts_with('>') == up).collect();
+                if group.is_empty() {
+                    continue;
+                }
+                // Scale-out steps ascend from the threshold; scale-in steps descend.
+                group.sort_by(|a, b| if up { a.lo.total_cmp(&b.lo) } else { b.lo.total_cmp(&a.lo) });
+                for w in group.windows(2) {
+                    let (a, b) = (w[0], w[1]);
+                    match a.hi {
+                        None => self.diags.push(d::step_overlap(b.span, a.span, a.lo, b.lo)),
+                        Some(h) if (up && h > b.lo) || (!up && h < b.lo) => {
+                            self.diags.push(d::step_overlap(b.span, a.span, a.lo, b.lo))
+                        }
+                        Some(h) if h != b.lo => self.diags.push(d::step_gap(b.span, a.span, h, b.lo)),
+                        _ => {}
+                    }
+                }
+                if group.iter().any(|s| s.adj.percent) && group.iter().any(|s| !s.adj.percent) {
+                    self.diags.push(d::step_mixed_adjustments(group[1].adj_span));
+                }
+                let first = group[0];
+                let threshold = first.lo;
+                let steps = group
+                    .iter()
+                    .map(|s| {
+                        let rel = |x: f64| x - threshold;
+                        if up {
+                            StepAdjustment { lower: Some(rel(s.lo)), upper: s.hi.map(rel), adjustment: s.adj.delta }
+                        } else {
+                            StepAdjustment { lower: s.hi.map(rel), upper: Some(rel(s.lo)), adjustment: s.adj.delta }
+                        }
+                    })
+                    .collect();
+                alarms.push(StepAlarm {
+                    metric,
+                    scale_out: up,
+                    comparison: first.cmp,
+                    threshold,
+                    period_s: first.period,
+                    evaluations: first.evals,
+                    steps,
+                    percent: first.adj.percent,
+                    span: first.span,
+                });
+            }
+        }
+        alarms
+    }
+
+    // ------------------------------------------------------------------ balancer
+
+    fn balancer(&mut self, decl: &CheckedDecl, model: &Model, network: String) -> Balancer {
+        let r = R::new(&decl.body, decl.name_span);
+        let aws_name = r.str("name").unwrap_or_else(|| model.app.aws_name(&decl.name));
+        let name_span = if r.written("name") { r.span("name") } else { decl.name_span };
+        if let Some(problem) = aws::elb_name_problem(&aws_name) {
+            self.diags.push(d::elb_name(name_span, "load balancer", &aws_name, &problem, !r.written("name")));
+        }
+        let internal = r.word("scheme") == Some("internal");
+        let mut listeners = Vec::new();
+        let mut ports: HashMap<u16, Span> = HashMap::new();
+        for v in r.list("listener") {
+            let Some(rec) = v.as_record() else { continue };
+            let l = R::new(rec, rec.label.as_ref().map_or(v.span, |x| x.1));
+            let https = l.word("name") == Some("https");
+            let port = l.int("port").map_or(if https { 443 } else { 80 }, |p| p as u16);
+            let certificate = l.str("certificate");
+            if https && certificate.is_none() {
+                self.diags.push(d::https_without_certificate(l.anchor));
+            }
+            if !https {
+                for key in ["certificate", "tls_policy", "redirect_http"] {
+                    if l.written(key) {
+                        self.diags.push(d::http_with_tls(l.key_span(key), key));
+                    }
+                }
+            }
+            let redirect_http = https && l.v("redirect_http").and_then(Value::as_bool).unwrap_or(true);
+            let mut claim = |p: u16, span: Span, this: &mut Self| {
+                if let Some(prev) = ports.insert(p, span) {
+                    this.diags.push(d::duplicate_port(span, prev, p));
+                }
+            };
+            claim(port, l.span("port").to(l.anchor), self);
+            if redirect_http && port != 80 {
+                claim(80, l.anchor, self);
+            }
+            let mut routes = Vec::new();
+            let mut priorities: HashMap<u32, Span> = HashMap::new();
+            for (i, rv) in l.list("routes").iter().enumerate() {
+                let Some(rr) = rv.as_record().map(|x| R::new(x, rv.span)) else { continue };
+                let Some(service) = rr.ref_name("service") else { continue };
+                let priority = match rr.int("priority") {
+                    Some(p) => {
+                        if !(1..=50000).contains(&p) {
+                            self.diags.push(d::priority_range(rr.span("priority"), p));
+                        }
+                        p.clamp(1, 50000) as u32
+                    }
+                    None => ((i + 1) * 10).min(50000) as u32,
+                };
+                let pspan = if rr.written("priority") { rr.span("priority") } else { rv.span };
+                if let Some(prev) = priorities.insert(priority, pspan) {
+                    self.diags.push(d::duplicate_priority(pspan, prev, priority));
+                }
+                let mut paths = rr.strings("paths");
+                let hosts = rr.strings("hosts");
+                if paths.is_empty() && hosts.is_empty() {
+                    paths.push("/*".into());
+                }
+                self.check_route_target(&service, rr.span("service"), model, &network);
+                routes.push(Route { paths, hosts, service, priority, span: rv.span });
+            }
+            let default = match l.v("default").map(|v| &v.kind) {
+                Some(V::Action(a)) => {
+                    if let Action::Forward(s) = a {
+                        self.check_route_target(s, l.span("default"), model, &network);
+                    }
+                    a.clone()
+                }
+                _ => {
+                    if routes.is_empty() && l.v("default").is_none() {
+                        self.diags.push(d::listener_without_default(l.anchor));
+                    }
+                    Action::Respond { status: 404, body: "Not Found".into(), content_type: "text/plain".into() }
+                }
+            };
+            listeners.push(Listener {
+                protocol: if https { Protocol::Https } else { Protocol::Http },
+                port,
+                certificate,
+                tls_policy: if https { l.str("tls_policy") } else { None },
+                redirect_http,
+                default,
+                routes,
+                span: v.span,
+            });
+        }
+        if listeners.is_empty() {
+            self.diags.push(d::no_listener(decl.name_span));
+        }
+        let idle = self.seconds(&r, "idle_timeout", (1, 4000), fg_diag::codes::OUT_OF_RANGE, "idle timeout");
+        let dereg = self.seconds(&r, "deregistration_delay", (0, 3600), fg_diag::codes::OUT_OF_RANGE, "deregistration delay");
+        Balancer {
+            name: decl.name.clone(),
+            span: decl.span,
+            aws_name,
+            network,
+            internal,
+            listeners,
+            idle_timeout_s: idle,
+            deregistration_delay_s: dereg,
+            drop_invalid_headers: r.v("drop_invalid_headers").and_then(Value::as_bool).unwrap_or(true),
+            deletion_protection: r.bool("deletion_protection"),
+        }
+    }
+
+    fn check_route_target(&mut self, service: &str, span: Span, model: &Model, network: &str) {
+        let Some(s) = model.service(service) else { return };
+        let decl = self.spans.get(service).copied().unwrap_or(s.span);
+        if s.port.is_none() {
+            self.diags.push(d::route_without_port(span, service, decl));
+        }
+        if !network.is_empty() && !s.network.is_empty() && s.network != network {
+            self.diags.push(d::cross_network(span, service, &s.network, network, decl));
+        }
+    }
+
+    // ------------------------------------------------------------------ database
+
+    fn database(&mut self, decl: &CheckedDecl, app: &App, network: String) -> Database {
+        let r = R::new(&decl.body, decl.name_span);
+        let engine = if r.word("engine") == Some("mysql") { Engine::Mysql } else { Engine::Postgres };
+        let version = match r.str("version") {
+            Some(v) => {
+                if !aws::engine_version_known(engine.as_str(), &v) {
+                    self.diags.push(d::engine_version(r.span("version"), engine.as_str(), &v));
+                }
+                v
+            }
+            None => engine.default_version().to_string(),
+        };
+        let gib = |b: u64| (b / (1 << 30)) as u32;
+        let storage = r.bytes("storage").unwrap_or(20 << 30);
+        if storage % (1 << 30) != 0 || !(20u64 << 30..=64u64 << 40).contains(&storage) {
+            self.diags.push(d::db_storage(r.span("storage"), storage));
+        }
+        let max_storage = r.bytes("max_storage");
+        if let Some(m) = max_storage
+            && (m <= storage || m > 64u64 << 40 || m % (1 << 30) != 0)
+        {
+            self.diags.push(d::db_max_storage(r.span("max_storage"), m, storage));
+        }
+        let retention_ms = r.ms("backup_retention").unwrap_or(7 * 86_400_000);
+        let days = retention_ms / 86_400_000;
+        if retention_ms % 86_400_000 != 0 || days > 35 {
+            self.diags.push(d::backup_retention(r.span("backup_retention"), retention_ms));
+        }
+        let backup_window = r.str("backup_window");
+        if let Some(w) = &backup_window
+            && !window_valid(w, false)
+        {
+            self.diags.push(d::db_window(r.span("backup_window"), w, "hh:mm-hh:mm"));
+        }
+        let maintenance_window = r.str("maintenance_window");
+        if let Some(w) = &maintenance_window
+            && !window_valid(w, true)
+        {
+            self.diags.push(d::db_window(r.span("maintenance_window"), w, "ddd:hh:mm-ddd:hh:mm"));
+        }
+        let access: Vec<String> = r
+            .list("access")
+            .iter()
+            .filter_map(|v| match &v.kind {
+                V::Ref(x) => Some(x.name.clone()),
+                _ => None,
+            })
+            .collect();
+        if access.is_empty() && !r.list("access").iter().any(|v| matches!(v.kind, V::Error)) {
+            self.diags.push(d::db_unreachable(decl.name_span, &decl.name));
+        }
+        if let Some(u) = r.str("username") {
+            let ok = u.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && u.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && u.len() <= 16
+                && !matches!(u.as_str(), "admin" | "root" | "postgres" | "rdsadmin");
+            if !ok {
+                self.diags.push(d::db_username(r.span("username"), &u));
+            }
+        }
+        if let Some(n) = r.str("db_name")
+            && !(n.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && n.len() <= 63)
+        {
+            self.diags.push(d::db_name(r.span("db_name"), &n));
+        }
+        Database {
+            name: decl.name.clone(),
+            span: decl.span,
+            aws_name: app.aws_name(&decl.name).to_ascii_lowercase(),
+            engine,
+            version,
+            class: r.str("class").unwrap_or_else(|| "db.t4g.micro".into()),
+            storage_gib: gib(storage),
+            max_storage_gib: max_storage.map(gib),
+            multi_az: r.bool("multi_az"),
+            backup_retention_days: days as u32,
+            backup_window,
+            maintenance_window,
+            deletion_protection: r.v("deletion_protection").and_then(Value::as_bool).unwrap_or(true),
+            final_snapshot: r.v("final_snapshot").and_then(Value::as_bool).unwrap_or(true),
+            access,
+            db_name: r.str("db_name"),
+            username: r.str("username").unwrap_or_else(|| "app".into()),
+            port: r.int("port").map_or(engine.default_port(), |p| p as u16),
+            encrypted: r.v("encrypted").and_then(Value::as_bool).unwrap_or(true),
+            network,
+        }
+    }
+
+    // ------------------------------------------------------------------ whole stack
+
+    fn cross_checks(&mut self, model: &Model) {
+        for s in &model.services {
+            let routed = model.routes_to(&s.name).next().is_some()
+                || model.balancers.iter().any(|b| b.listeners.iter().any(|l| l.default_service() == Some(&s.name)));
+            let decl = self.spans.get(s.name.as_str()).copied().unwrap_or(s.span);
+            let sr = self.decls.iter().find(|d| d.name == s.name && d.kind == "service");
+            let r = sr.map(|d| R::new(&d.body, d.name_span));
+            if s.health.is_some() && !routed {
+                self.diags.push(d::unrouted_health(r.map_or(decl, |r| r.key_span("health")), &s.name));
+            }
+            if s.deployment.blue_green && !routed {
+                let span = r.and_then(|r| r.rec("deployment")).map_or(decl, |d| d.span("strategy"));
+                self.diags.push(d::blue_green_without_route(span, &s.name));
+            }
+            if let Some(scale) = &s.scale
+                && scale.targets.iter().any(|t| t.metric == Metric::Requests)
+                && !routed
+            {
+                self.diags.push(d::requests_without_balancer(decl, &s.name));
+            }
+            for db in s.databases_used() {
+                if let Some(database) = model.database(db)
+                    && !database.access.iter().any(|a| a == &s.name)
+                {
+                    let db_span = self.spans.get(db).copied().unwrap_or(database.span);
+                    self.diags.push(d::db_access(decl, &s.name, db, db_span));
+                }
+            }
+            if let Some(n) = model.network(&s.network)
+                && s.subnets == SubnetKind::Private
+                && n.nat == Nat::None
+            {
+                let missing: Vec<&str> = [(Endpoint::Ecr, "ecr"), (Endpoint::Logs, "logs"), (Endpoint::S3, "s3")]
+                    .iter()
+                    .filter(|(e, _)| !n.endpoints.contains(e))
+                    .map(|(_, n)| *n)
+                    .collect();
+                if !missing.is_empty() {
+                    let nspan = self.spans.get(n.name.as_str()).copied().unwrap_or(n.span);
+                    self.diags.push(d::no_egress(decl, &s.name, &n.name, &missing, nspan));
+                }
+            }
+        }
+    }
+}
+
+fn metric(w: &str) -> Metric {
+    match w {
+        "memory" => Metric::Memory,
+        "requests" => Metric::Requests,
+        _ => Metric::Cpu,
+    }
+}
+
+fn metric_name(m: Metric) -> &'static str {
+    match m {
+        Metric::Cpu => "cpu",
+        Metric::Memory => "memory",
+        Metric::Requests => "requests",
+    }
+}
+
+/// A rate in the largest whole unit Application Auto Scaling accepts.
+fn rate(ms: u64) -> (u64, &'static str) {
+    let m = (ms / 60_000).max(1);
+    let (n, unit) = if m % 1440 == 0 { (m / 1440, "day") } else if m % 60 == 0 { (m / 60, "hour") } else { (m, "minute") };
+    (n, if n == 1 { unit } else { match unit { "day" => "days", "hour" => "hours", _ => "minutes" } })
+}
+
+/// `"200"`, `"200,302"`, `"200-299"`: codes in 200–499.
+pub fn matcher_valid(m: &str) -> bool {
+    let code = |s: &str| s.len() == 3 && s.parse::<u16>().is_ok_and(|c| (200..=499).contains(&c));
+    if let Some((a, b)) = m.split_once('-') {
+        return code(a) && code(b) && a < b;
+    }
+    !m.is_empty() && m.split(',').all(code)
+}
+
+/// `hh:mm-hh:mm`, or `ddd:hh:mm-ddd:hh:mm` for maintenance windows.
+fn window_valid(w: &str, with_day: bool) -> bool {
+    let point = |p: &str| -> Option<u32> {
+        let mut parts: Vec<&str> = p.split(':').collect();
+        let day = if with_day {
+            let d = parts.first()?.to_ascii_lowercase();
+            let i = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].iter().position(|x| *x == d)? as u32;
+            parts.remove(0);
+            i
+        } else {
+            0
+        };
+        let [h, m] = parts.as_slice() else { return None };
+        if h.len() != 2 || m.len() != 2 {
+            return None;
+        }
+        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        (h < 24 && m < 60).then_some(day * 1440 + h * 60 + m)
+    };
+    let Some((a, b)) = w.split_once('-') else { return false };
+    let (Some(a), Some(b)) = (point(a), point(b)) else { return false };
+    let week = if with_day { 7 * 1440 } else { 1440 };
+    (b + week - a) % week >= 30
+}
+
+/// A cycle in a dependency graph, as the names along it.
+fn find_cycle(graph: &BTreeMap<String, Vec<String>>) -> Option<Vec<String>> {
+    fn visit(
+        n: &str,
+        graph: &BTreeMap<String, Vec<String>>,
+        state: &mut HashMap<String, u8>,
+        stack: &mut Vec<String>,
+    ) -> Option<Vec<String>> {
+        match state.get(n) {
+            Some(1) => {
+                let pos = stack.iter().position(|x| x == n).unwrap_or(0);
+                let mut cycle = stack[pos..].to_vec();
+                cycle.push(n.to_string());
+                return Some(cycle);
+            }
+            Some(2) => return None,
+            _ => {}
+        }
+        state.insert(n.to_string(), 1);
+        stack.push(n.to_string());
+        for m in graph.get(n).into_iter().flatten() {
+            if graph.contains_key(m)
+                && let Some(c) = visit(m, graph, state, stack)
+            {
+                return Some(c);
+            }
+        }
+        stack.pop();
+        state.insert(n.to_string(), 2);
+        None
+    }
+    let mut state = HashMap::new();
+    for n in graph.keys() {
+        if let Some(c) = visit(n, graph, &mut state, &mut Vec::new()) {
+            return Some(c);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matchers() {
+        for ok in ["200", "200,302", "200-299", "404"] {
+            assert!(matcher_valid(ok), "{ok}");
+        }
+        for bad in ["", "2000", "100", "299-200", "abc", "200,"] {
+            assert!(!matcher_valid(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn windows() {
+        assert!(window_valid("04:00-06:00", false));
+        assert!(window_valid("23:30-00:30", false));
+        assert!(!window_valid("04:00-04:10", false));
+        assert!(!window_valid("4:00-06:00", false));
+        assert!(window_valid("sun:02:00-sun:04:00", true));
+        assert!(!window_valid("sunday:02:00-sun:04:00", true));
+    }
+
+    #[test]
+    fn rates() {
+        assert_eq!(rate(3_600_000), (1, "hour"));
+        assert_eq!(rate(2 * 86_400_000), (2, "days"));
+        assert_eq!(rate(90 * 60_000), (90, "minutes"));
+    }
+}

@@ -1,0 +1,441 @@
+//! The checked model: what a stack declares, with every default applied and every value
+//! in its final unit. This is what the IR lowering reads; it never sees syntax again.
+
+use fg_diag::Span;
+use fg_syntax::lit::Cidr;
+
+pub use crate::value::{ActionValue as Action, AdjustmentValue as Adjustment, SecretRef as Secret};
+
+/// A whole stack for one environment.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    pub app: App,
+    pub networks: Vec<Network>,
+    pub balancers: Vec<Balancer>,
+    pub services: Vec<Service>,
+    pub databases: Vec<Database>,
+}
+
+impl Model {
+    pub fn network(&self, name: &str) -> Option<&Network> {
+        self.networks.iter().find(|n| n.name == name)
+    }
+
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name == name)
+    }
+
+    pub fn database(&self, name: &str) -> Option<&Database> {
+        self.databases.iter().find(|d| d.name == name)
+    }
+
+    /// The balancer and listener routes that send traffic to a service.
+    pub fn routes_to<'a>(&'a self, service: &'a str) -> impl Iterator<Item = (&'a Balancer, &'a Listener, &'a Route)> {
+        self.balancers.iter().flat_map(move |b| {
+            b.listeners
+                .iter()
+                .flat_map(move |l| l.targets().filter(move |r| r.service == service).map(move |r| (b, l, r)))
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct App {
+    pub name: String,
+    pub region: String,
+    /// The environment this model was built for.
+    pub env: String,
+    pub environments: Vec<String>,
+    pub tags: Vec<(String, String)>,
+    pub container_insights: bool,
+    pub span: Span,
+}
+
+impl App {
+    /// The prefix of every derived AWS name: `<app>-<env>`, or `<app>` for a stack that
+    /// declares no environments.
+    pub fn prefix(&self) -> String {
+        if self.env == "default" { self.name.clone() } else { format!("{}-{}", self.name, self.env) }
+    }
+
+    /// A derived AWS name: `<prefix>-<name>`, with `_` written as `-`.
+    pub fn aws_name(&self, name: &str) -> String {
+        format!("{}-{}", self.prefix(), name).replace('_', "-")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Zones {
+    Count(u32),
+    Names(Vec<String>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nat {
+    None,
+    Single,
+    PerZone,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Endpoint {
+    Ecr,
+    Logs,
+    S3,
+    SecretsManager,
+    Ssm,
+}
+
+#[derive(Debug, Clone)]
+pub struct Network {
+    pub name: String,
+    pub span: Span,
+    pub cidr: Cidr,
+    pub zones: Zones,
+    pub public_subnets: Vec<Cidr>,
+    pub private_subnets: Vec<Cidr>,
+    /// True when the subnet blocks were derived rather than written.
+    pub derived_subnets: bool,
+    pub nat: Nat,
+    pub endpoints: Vec<Endpoint>,
+    /// Flow log retention in days, when flow logs are on.
+    pub flow_logs: Option<u32>,
+}
+
+impl Network {
+    pub fn zone_count(&self) -> usize {
+        match &self.zones {
+            Zones::Count(n) => *n as usize,
+            Zones::Names(v) => v.len(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    Http,
+    Https,
+}
+
+#[derive(Debug, Clone)]
+pub struct Balancer {
+    pub name: String,
+    pub span: Span,
+    pub aws_name: String,
+    pub network: String,
+    pub internal: bool,
+    pub listeners: Vec<Listener>,
+    pub idle_timeout_s: u32,
+    pub deregistration_delay_s: u32,
+    pub drop_invalid_headers: bool,
+    pub deletion_protection: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Listener {
+    pub protocol: Protocol,
+    pub port: u16,
+    pub certificate: Option<String>,
+    pub tls_policy: Option<String>,
+    /// For HTTPS: also a port-80 listener that redirects here.
+    pub redirect_http: bool,
+    pub default: Action,
+    pub routes: Vec<Route>,
+    pub span: Span,
+}
+
+impl Listener {
+    /// Routes, plus a pseudo-route for a default `forward`, so that "which services does
+    /// this listener reach" has one answer.
+    pub fn targets(&self) -> impl Iterator<Item = &Route> {
+        self.routes.iter()
+    }
+
+    /// Services reached by the default action.
+    pub fn default_service(&self) -> Option<&str> {
+        match &self.default {
+            Action::Forward(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub paths: Vec<String>,
+    pub hosts: Vec<String>,
+    pub service: String,
+    pub priority: u32,
+    pub span: Span,
+}
+
+/// Text that may contain deploy-time references (`${db.address}`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Text(pub Vec<TextPart>);
+
+impl Text {
+    pub fn plain(s: impl Into<String>) -> Self {
+        Text(vec![TextPart::Lit(s.into())])
+    }
+
+    /// The text if it has no references.
+    pub fn as_plain(&self) -> Option<String> {
+        let mut out = String::new();
+        for p in &self.0 {
+            match p {
+                TextPart::Lit(s) => out.push_str(s),
+                TextPart::Attr { .. } => return None,
+            }
+        }
+        Some(out)
+    }
+
+    /// Declarations this text refers to.
+    pub fn refs(&self) -> impl Iterator<Item = (&str, &str, &str)> {
+        self.0.iter().filter_map(|p| match p {
+            TextPart::Attr { kind, name, attr } => Some((kind.as_str(), name.as_str(), attr.as_str())),
+            TextPart::Lit(_) => None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TextPart {
+    Lit(String),
+    Attr { kind: String, name: String, attr: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct HealthCheck {
+    pub path: String,
+    pub interval_s: u32,
+    pub timeout_s: u32,
+    pub healthy: u32,
+    pub unhealthy: u32,
+    pub matcher: String,
+    pub grace_s: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct ContainerHealth {
+    pub command: Vec<String>,
+    pub interval_s: u32,
+    pub timeout_s: u32,
+    pub retries: u32,
+    pub start_period_s: u32,
+}
+
+/// Capacity provider weights. Pure on-demand is `{1, 0, 0}`, pure Spot `{0, 1, 0}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capacity {
+    pub on_demand: u32,
+    pub spot: u32,
+    pub base: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    pub blue_green: bool,
+    pub min_healthy_percent: u32,
+    pub max_percent: u32,
+    pub circuit_breaker: bool,
+    pub rollback: bool,
+    pub bake_time_s: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubnetKind {
+    Private,
+    Public,
+}
+
+#[derive(Debug, Clone)]
+pub struct Sidecar {
+    pub name: String,
+    pub image: Text,
+    pub cpu: u32,
+    pub memory_mib: Option<u32>,
+    pub port: Option<u16>,
+    pub environment: Vec<(String, Text)>,
+    pub secrets: Vec<(String, Secret)>,
+    pub command: Option<Vec<String>>,
+    pub essential: bool,
+    pub container_health: Option<ContainerHealth>,
+    pub depends_on: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Metric {
+    Cpu,
+    Memory,
+    Requests,
+}
+
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub metric: Metric,
+    pub value: f64,
+}
+
+/// One CloudWatch alarm of step scaling and the adjustments it drives, with bounds
+/// relative to the alarm threshold as Application Auto Scaling wants them.
+#[derive(Debug, Clone)]
+pub struct StepAlarm {
+    pub metric: Metric,
+    /// True for scale-out (`>=`/`>`), false for scale-in.
+    pub scale_out: bool,
+    /// `>=`, `>`, `<=` or `<`.
+    pub comparison: &'static str,
+    pub threshold: f64,
+    pub period_s: u32,
+    pub evaluations: u32,
+    pub steps: Vec<StepAdjustment>,
+    /// True when the adjustments are percentages of the current count.
+    pub percent: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct StepAdjustment {
+    /// Relative to the threshold; `None` is unbounded.
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    pub adjustment: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub name: String,
+    /// `cron(…)` or `rate(…)`, as Application Auto Scaling takes it.
+    pub expression: String,
+    pub min: Option<u32>,
+    pub max: Option<u32>,
+    pub timezone: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Scaling {
+    pub min: u32,
+    pub max: u32,
+    pub scale_in_cooldown_s: u32,
+    pub scale_out_cooldown_s: u32,
+    pub targets: Vec<Target>,
+    pub alarms: Vec<StepAlarm>,
+    pub schedules: Vec<Schedule>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Permission {
+    pub sid: String,
+    pub actions: Vec<String>,
+    pub resources: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub name: String,
+    pub span: Span,
+    pub aws_name: String,
+    pub image: Text,
+    pub cpu: u32,
+    pub memory_mib: u32,
+    /// True when memory was not written and fgc chose the smallest valid size.
+    pub memory_derived: bool,
+    pub port: Option<u16>,
+    pub count: u32,
+    pub environment: Vec<(String, Text)>,
+    pub secrets: Vec<(String, Secret)>,
+    pub command: Option<Vec<String>>,
+    pub entrypoint: Option<Vec<String>>,
+    pub health: Option<HealthCheck>,
+    pub container_health: Option<ContainerHealth>,
+    pub log_retention_days: u32,
+    pub capacity: Capacity,
+    pub public_ip: bool,
+    pub subnets: SubnetKind,
+    pub deployment: Deployment,
+    pub sidecars: Vec<Sidecar>,
+    pub scale: Option<Scaling>,
+    pub permissions: Vec<Permission>,
+    pub depends_on: Vec<(String, String)>,
+    pub readonly_root: bool,
+    pub network: String,
+}
+
+impl Service {
+    /// Databases this service reads attributes or the password of.
+    pub fn databases_used(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        let texts = self.environment.iter().map(|(_, t)| t).chain(self.sidecars.iter().flat_map(|s| s.environment.iter().map(|(_, t)| t)));
+        for t in texts {
+            for (kind, name, _) in t.refs() {
+                if kind == "database" && !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+        }
+        let secrets = self.secrets.iter().chain(self.sidecars.iter().flat_map(|s| s.secrets.iter()));
+        for (_, s) in secrets {
+            if let Secret::Database(name) = s
+                && !out.contains(&name.as_str())
+            {
+                out.push(name);
+            }
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Postgres,
+    Mysql,
+}
+
+impl Engine {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Postgres => "postgres",
+            Engine::Mysql => "mysql",
+        }
+    }
+
+    pub fn default_port(self) -> u16 {
+        match self {
+            Engine::Postgres => 5432,
+            Engine::Mysql => 3306,
+        }
+    }
+
+    pub fn default_version(self) -> &'static str {
+        match self {
+            Engine::Postgres => "16",
+            Engine::Mysql => "8.0",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Database {
+    pub name: String,
+    pub span: Span,
+    /// The RDS instance identifier.
+    pub aws_name: String,
+    pub engine: Engine,
+    pub version: String,
+    pub class: String,
+    pub storage_gib: u32,
+    pub max_storage_gib: Option<u32>,
+    pub multi_az: bool,
+    pub backup_retention_days: u32,
+    pub backup_window: Option<String>,
+    pub maintenance_window: Option<String>,
+    pub deletion_protection: bool,
+    pub final_snapshot: bool,
+    pub access: Vec<String>,
+    pub db_name: Option<String>,
+    pub username: String,
+    pub port: u16,
+    pub encrypted: bool,
+    pub network: String,
+}

@@ -906,7 +906,7 @@ impl<'a> Builder<'a> {
                     a.clone()
                 }
                 _ => {
-                    if routes.is_empty() && l.v("default").is_none() {
+                    if l.list("routes").is_empty() && l.v("default").is_none() {
                         self.diags.push(d::listener_without_default(l.anchor));
                     }
                     Action::Respond { status: 404, body: "Not Found".into(), content_type: "text/plain".into() }

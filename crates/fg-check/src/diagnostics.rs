@@ -374,7 +374,11 @@ pub fn fargate_memory(span: Span, cpu: u32, mib: u32, cpu_span: Span, cpu_writte
     };
     let shown: Vec<String> = nearest.iter().map(|m| format!("`{}`", aws::fmt_mib(*m))).collect();
     let cpus = aws::cpus_for_memory(mib);
-    let mut help = format!("the nearest valid sizes for {cpu} CPU are {}", shown.join(" and "));
+    let mut help = if shown.len() == 1 {
+        format!("the nearest valid size for {cpu} CPU is {}", shown[0])
+    } else {
+        format!("the nearest valid sizes for {cpu} CPU are {}", shown.join(" and "))
+    };
     if let Some(c) = cpus.first() {
         help.push_str(&format!(", or keep {} with `cpu = {c}`", aws::fmt_mib(mib)));
     }

@@ -26,7 +26,8 @@ const MAX_ROUNDS: usize = 32;
 /// Parses `text` as file `file_id`. Never fails; never panics.
 pub fn parse(file_id: FileId, text: &str) -> Parse {
     let mut diagnostics = Vec::new();
-    let mut masked: Option<String> = None;
+    // A byte-order mark becomes three spaces, which keeps every offset where it was.
+    let mut masked: Option<String> = text.starts_with('\u{FEFF}').then(|| format!("   {}", &text[3..]));
     let mut recovered: Vec<(Ident, Ident, Span)> = Vec::new();
     for _ in 0..MAX_ROUNDS {
         let current = masked.as_deref().unwrap_or(text);

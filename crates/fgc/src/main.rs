@@ -1,0 +1,163 @@
+//! `fgc`: the command line. A thin layer: it reads files, calls the compiler crates and
+//! turns their results into output and exit codes. It holds no compiler logic.
+
+use fgc::render;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use fg_check::{Analysis, Host, Options, analyze};
+
+/// fgc compiles `.fg` files, which describe AWS ECS Fargate stacks, into infrastructure.
+#[derive(Parser)]
+#[command(name = "fgc", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse and check stacks; report every problem found.
+    Check {
+        /// Entry files, one stack each.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Check only this environment (all declared environments by default).
+        #[arg(long)]
+        env: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Print the long explanation of a diagnostic code, such as FG0302.
+    Explain {
+        /// The code; `fgc explain` with no code lists them all.
+        code: Option<String>,
+    },
+    /// Write a commented starter stack.
+    Init {
+        /// Where to write it.
+        #[arg(default_value = "stack.fg")]
+        path: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print shell completions.
+    Completions {
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+/// Reads source files from the disk.
+struct FsHost;
+
+impl Host for FsHost {
+    fn read(&self, path: &str) -> Result<String, String> {
+        std::fs::read_to_string(path).map_err(|e| e.to_string().to_lowercase())
+    }
+}
+
+fn color_enabled() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { files, env, format } => check(&files, env, format),
+        Command::Explain { code } => explain(code.as_deref()),
+        Command::Init { path, force } => init(&path, force),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "fgc", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn analyze_files(files: &[PathBuf], env: Option<String>) -> Vec<Analysis> {
+    let opts = Options { all_envs: env.is_none(), env };
+    files.iter().map(|f| analyze(&FsHost, &f.to_string_lossy(), &opts)).collect()
+}
+
+fn check(files: &[PathBuf], env: Option<String>, format: Format) -> ExitCode {
+    let results = analyze_files(files, env);
+    let failed = results.iter().any(Analysis::has_errors);
+    match format {
+        Format::Human => {
+            let color = color_enabled();
+            let mut all = Vec::new();
+            for a in &results {
+                print!("{}", render::human(&a.sources, &a.diagnostics, color));
+                all.extend(a.diagnostics.iter().cloned());
+            }
+            if all.is_empty() {
+                let n = files.len();
+                println!("checked {n} stack{}: no problems", if n == 1 { "" } else { "s" });
+            } else {
+                println!("{}", render::summary(&all));
+            }
+        }
+        Format::Json => {
+            let diags: Vec<serde_json::Value> = results
+                .iter()
+                .flat_map(|a| a.diagnostics.iter().map(|d| render::json_diagnostic(&a.sources, d)))
+                .collect();
+            let errors = diags.iter().filter(|d| d["severity"] == "error").count();
+            let out = serde_json::json!({
+                "diagnostics": diags,
+                "errors": errors,
+                "warnings": diags.len() - errors,
+            });
+            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        }
+    }
+    if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+fn explain(code: Option<&str>) -> ExitCode {
+    match code {
+        None => {
+            for c in fg_diag::CODES {
+                println!("{}  {}", c.code, c.name);
+            }
+            ExitCode::SUCCESS
+        }
+        Some(code) => match fg_diag::codes::lookup(code) {
+            Some(info) => {
+                println!("{} ({})\n\n{}", info.code, info.name, info.explanation);
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!("error: unknown diagnostic code `{code}`; `fgc explain` lists them");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn init(path: &std::path::Path, force: bool) -> ExitCode {
+    if path.exists() && !force {
+        eprintln!("error: `{}` already exists; pass `--force` to overwrite it", path.display());
+        return ExitCode::from(1);
+    }
+    match std::fs::write(path, include_str!("starter.fg")) {
+        Ok(()) => {
+            println!("wrote {}; check it with `fgc check {}`", path.display(), path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: cannot write `{}`: {e}", path.display());
+            ExitCode::from(1)
+        }
+    }
+}

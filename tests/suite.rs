@@ -7,7 +7,14 @@ use fg_check::{Analysis, Options, analyze};
 use fg_tests::{DiskHost, files, golden, root};
 
 fn check_all(path: &Path) -> Analysis {
-    analyze(&DiskHost, &path.to_string_lossy(), &Options { env: None, all_envs: true })
+    analyze(
+        &DiskHost,
+        &path.to_string_lossy(),
+        &Options {
+            env: None,
+            all_envs: true,
+        },
+    )
 }
 
 /// One line per diagnostic: `FG0302 error 7:12 message`.
@@ -16,8 +23,19 @@ fn diag_lines(a: &Analysis) -> String {
     for d in &a.diagnostics {
         let f = a.sources.get(d.primary.span.file);
         let lc = f.line_col(d.primary.span.start as usize);
-        let file = Path::new(&f.path).file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        out.push_str(&format!("{} {} {}:{}:{} {}\n", d.code, d.severity.as_str(), file, lc.line, lc.col, d.message));
+        let file = Path::new(&f.path)
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{} {} {}:{}:{} {}\n",
+            d.code,
+            d.severity.as_str(),
+            file,
+            lc.line,
+            lc.col,
+            d.message
+        ));
     }
     out
 }
@@ -31,7 +49,12 @@ fn expected_codes(text: &str) -> Vec<String> {
 }
 
 fn finish(failures: Vec<String>) {
-    assert!(failures.is_empty(), "{} failure(s):\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }
 
 /// Every program under tests/errors fails with the diagnostics recorded beside it, and
@@ -40,7 +63,11 @@ fn finish(failures: Vec<String>) {
 fn error_corpus() {
     let dir = root().join("tests/errors");
     let inputs = files(&dir, "fg");
-    assert!(inputs.len() >= 60, "the corpus has {} programs, fewer than 60", inputs.len());
+    assert!(
+        inputs.len() >= 60,
+        "the corpus has {} programs, fewer than 60",
+        inputs.len()
+    );
     let mut failures = Vec::new();
     for path in &inputs {
         let text = std::fs::read_to_string(path).unwrap_or_default();
@@ -52,7 +79,10 @@ fn error_corpus() {
         }
         for code in &promised {
             if !a.diagnostics.iter().any(|d| d.code.0 == code) {
-                failures.push(format!("{}: expected {code}, got:\n{lines}", path.display()));
+                failures.push(format!(
+                    "{}: expected {code}, got:\n{lines}",
+                    path.display()
+                ));
             }
         }
         if !a.has_errors() && !promised.iter().any(|c| is_warning_code(c)) {
@@ -79,8 +109,15 @@ fn every_code_is_tested() {
             }
         }
     }
-    let missing: Vec<&str> = fg_diag::CODES.iter().map(|c| c.code).filter(|c| !seen.contains(*c)).collect();
-    assert!(missing.is_empty(), "codes with no program in tests/errors: {missing:?}");
+    let missing: Vec<&str> = fg_diag::CODES
+        .iter()
+        .map(|c| c.code)
+        .filter(|c| !seen.contains(*c))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "codes with no program in tests/errors: {missing:?}"
+    );
 }
 
 /// A few diagnostics rendered in full, as users see them.
@@ -99,7 +136,10 @@ fn rendered_reports() {
 
 /// Code lines (not blank, not comments) of a `.fg` file.
 fn code_lines(text: &str) -> usize {
-    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("//")).count()
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("//"))
+        .count()
 }
 
 /// The examples check clean in every environment and stay well under the size of the
@@ -126,7 +166,9 @@ fn examples_check_clean() {
         let text = std::fs::read_to_string(root().join("examples").join(name)).unwrap_or_default();
         let n = code_lines(&text);
         if n * 4 >= seed_lines {
-            failures.push(format!("{name}: {n} code lines, not under a quarter of {seed_lines}"));
+            failures.push(format!(
+                "{name}: {n} code lines, not under a quarter of {seed_lines}"
+            ));
         }
     }
     finish(failures);
@@ -159,8 +201,38 @@ impl Rng {
 /// checker without a panic, and every variant that fails to parse gets a diagnostic.
 #[test]
 fn no_panic_on_mutations() {
-    let tokens = ["{", "}", "[", "]", "=", ":", "\"", "${", "->", "=>", "...", "0", "-1", "999999999999", "512MiB", "5x",
-        "10.0.0.0/33", "env", "step", "route", "service", "app", "let", ",", "\n", "/*", "é", "\u{0}", "%", "host"];
+    let tokens = [
+        "{",
+        "}",
+        "[",
+        "]",
+        "=",
+        ":",
+        "\"",
+        "${",
+        "->",
+        "=>",
+        "...",
+        "0",
+        "-1",
+        "999999999999",
+        "512MiB",
+        "5x",
+        "10.0.0.0/33",
+        "env",
+        "step",
+        "route",
+        "service",
+        "app",
+        "let",
+        ",",
+        "\n",
+        "/*",
+        "é",
+        "\u{0}",
+        "%",
+        "host",
+    ];
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut runs = 0;
     for path in files(&root().join("examples"), "fg") {
@@ -203,7 +275,14 @@ fn no_panic_on_mutations() {
         for v in variants {
             let host = fg_check::MemoryHost::new().with("m.fg", &v);
             let result = std::panic::catch_unwind(|| {
-                let a = analyze(&host, "m.fg", &Options { env: None, all_envs: true });
+                let a = analyze(
+                    &host,
+                    "m.fg",
+                    &Options {
+                        env: None,
+                        all_envs: true,
+                    },
+                );
                 let parse = fg_syntax::parse(fg_diag::FileId(0), &v);
                 (a.diagnostics.len(), parse.diagnostics.len())
             });

@@ -35,5 +35,8 @@ pub fn measure(iters: usize, mut f: impl FnMut()) -> (Duration, Duration) {
         })
         .collect();
     times.sort();
-    (times[times.len() / 2], times[(times.len() * 95 / 100).min(times.len() - 1)])
+    (
+        times[times.len() / 2],
+        times[(times.len() * 95 / 100).min(times.len() - 1)],
+    )
 }

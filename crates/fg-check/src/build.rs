@@ -39,7 +39,9 @@ impl<'a> R<'a> {
     }
 
     fn written(&self, k: &str) -> bool {
-        self.rec.field(k).is_some_and(|f| f.origin != Origin::Default)
+        self.rec
+            .field(k)
+            .is_some_and(|f| f.origin != Origin::Default)
     }
 
     fn span(&self, k: &str) -> Span {
@@ -99,7 +101,10 @@ impl<'a> R<'a> {
     }
 
     fn strings(&self, k: &str) -> Vec<String> {
-        self.list(k).iter().filter_map(|v| v.as_str().map(str::to_string)).collect()
+        self.list(k)
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
     }
 
     fn ref_name(&self, k: &str) -> Option<String> {
@@ -110,12 +115,19 @@ impl<'a> R<'a> {
     }
 
     fn texts(&self, k: &str) -> Vec<(String, Text)> {
-        let Some(r) = self.v(k).and_then(Value::as_record) else { return Vec::new() };
-        r.fields.iter().filter_map(|f| to_text(&f.value).map(|t| (f.key.clone(), t))).collect()
+        let Some(r) = self.v(k).and_then(Value::as_record) else {
+            return Vec::new();
+        };
+        r.fields
+            .iter()
+            .filter_map(|f| to_text(&f.value).map(|t| (f.key.clone(), t)))
+            .collect()
     }
 
     fn secrets(&self, k: &str) -> Vec<(String, Secret)> {
-        let Some(r) = self.v(k).and_then(Value::as_record) else { return Vec::new() };
+        let Some(r) = self.v(k).and_then(Value::as_record) else {
+            return Vec::new();
+        };
         r.fields
             .iter()
             .filter_map(|f| match &f.value.kind {
@@ -161,12 +173,22 @@ pub struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     pub fn new(decls: &'a [CheckedDecl]) -> Self {
-        let spans = decls.iter().map(|d| (d.name.as_str(), d.name_span)).collect();
-        Builder { diags: Vec::new(), decls, spans }
+        let spans = decls
+            .iter()
+            .map(|d| (d.name.as_str(), d.name_span))
+            .collect();
+        Builder {
+            diags: Vec::new(),
+            decls,
+            spans,
+        }
     }
 
     pub fn build(&mut self, app: App) -> Model {
-        let mut model = Model { app, ..Model::default() };
+        let mut model = Model {
+            app,
+            ..Model::default()
+        };
         let networks: Vec<&str> = self.of_kind("network").map(|d| d.name.as_str()).collect();
         for d in self.decls.iter().filter(|d| d.kind == "network") {
             let n = self.network(d);
@@ -203,7 +225,8 @@ impl<'a> Builder<'a> {
         match networks {
             [one] => (*one).to_string(),
             _ => {
-                self.diags.push(d::ambiguous_network(decl.name_span, &decl.kind, networks));
+                self.diags
+                    .push(d::ambiguous_network(decl.name_span, &decl.kind, networks));
                 String::new()
             }
         }
@@ -215,22 +238,38 @@ impl<'a> Builder<'a> {
         let r = R::new(&decl.body, decl.name_span);
         let cidr = match r.v("cidr").map(|v| &v.kind) {
             Some(V::Cidr(c)) => *c,
-            _ => Cidr { addr: 10 << 24, prefix: 16 },
+            _ => Cidr {
+                addr: 10 << 24,
+                prefix: 16,
+            },
         };
         if !(16..=28).contains(&cidr.prefix) {
-            self.diags.push(d::vpc_cidr(r.span("cidr"), &cidr.to_string(), "VPC"));
+            self.diags
+                .push(d::vpc_cidr(r.span("cidr"), &cidr.to_string(), "VPC"));
         }
         let zones = match r.v("zones").map(|v| &v.kind) {
             Some(V::Int(n)) => {
                 if !(1..=6).contains(n) {
-                    self.diags.push(d::out_of_range(r.span("zones"), "zones", &n.to_string(), "1", "6"));
+                    self.diags.push(d::out_of_range(
+                        r.span("zones"),
+                        "zones",
+                        &n.to_string(),
+                        "1",
+                        "6",
+                    ));
                 }
                 Zones::Count((*n).clamp(1, 6) as u32)
             }
             Some(V::List(_)) => {
                 let names = r.strings("zones");
                 if names.is_empty() {
-                    self.diags.push(d::out_of_range(r.span("zones"), "zones", "no zones", "1", "6"));
+                    self.diags.push(d::out_of_range(
+                        r.span("zones"),
+                        "zones",
+                        "no zones",
+                        "1",
+                        "6",
+                    ));
                 }
                 Zones::Names(names)
             }
@@ -246,7 +285,8 @@ impl<'a> Builder<'a> {
             if r.written(key) {
                 let list = r.list(key);
                 if list.len() != zone_count {
-                    this.diags.push(d::subnet_count(r.span(key), key, list.len(), zone_count));
+                    this.diags
+                        .push(d::subnet_count(r.span(key), key, list.len(), zone_count));
                 }
                 let out: Vec<Cidr> = list
                     .iter()
@@ -257,9 +297,15 @@ impl<'a> Builder<'a> {
                     .collect();
                 for (c, v) in out.iter().zip(list) {
                     if !cidr.contains(*c) {
-                        this.diags.push(d::subnet_outside(v.span, &c.to_string(), &cidr.to_string(), r.span("cidr")));
+                        this.diags.push(d::subnet_outside(
+                            v.span,
+                            &c.to_string(),
+                            &cidr.to_string(),
+                            r.span("cidr"),
+                        ));
                     } else if !(16..=28).contains(&c.prefix) {
-                        this.diags.push(d::vpc_cidr(v.span, &c.to_string(), "subnet"));
+                        this.diags
+                            .push(d::vpc_cidr(v.span, &c.to_string(), "subnet"));
                     }
                 }
                 out
@@ -275,14 +321,20 @@ impl<'a> Builder<'a> {
                     ));
                     return Vec::new();
                 }
-                (0..zone_count).filter_map(|i| cidr.subnet(bits as u8, (offset + i) as u32)).collect()
+                (0..zone_count)
+                    .filter_map(|i| cidr.subnet(bits as u8, (offset + i) as u32))
+                    .collect()
             }
         };
         let public = subnets("public_subnets", 0, self);
         let private = subnets("private_subnets", zone_count, self);
         // Overlaps, reported once per pair at the later subnet.
         let spans_of = |key: &str| -> Vec<Span> {
-            if r.written(key) { r.list(key).iter().map(|v| v.span).collect() } else { vec![r.span(key); zone_count] }
+            if r.written(key) {
+                r.list(key).iter().map(|v| v.span).collect()
+            } else {
+                vec![r.span(key); zone_count]
+            }
         };
         let all: Vec<(Cidr, Span)> = public
             .iter()
@@ -293,7 +345,8 @@ impl<'a> Builder<'a> {
         for (i, (a, sa)) in all.iter().enumerate() {
             for (b, sb) in &all[..i] {
                 if a.overlaps(*b) {
-                    self.diags.push(d::subnet_overlap(*sa, *sb, &a.to_string(), &b.to_string()));
+                    self.diags
+                        .push(d::subnet_overlap(*sa, *sb, &a.to_string(), &b.to_string()));
                 }
             }
         }
@@ -316,7 +369,9 @@ impl<'a> Builder<'a> {
             .collect();
         endpoints.sort();
         endpoints.dedup();
-        let flow_logs = r.bool("flow_logs").then(|| self.retention_days(&r, "flow_log_retention"));
+        let flow_logs = r
+            .bool("flow_logs")
+            .then(|| self.retention_days(&r, "flow_log_retention"));
         Network {
             name: decl.name.clone(),
             span: decl.span,
@@ -334,23 +389,41 @@ impl<'a> Builder<'a> {
     fn retention_days(&mut self, r: &R, key: &str) -> u32 {
         let ms = r.ms(key).unwrap_or(30 * 86_400_000);
         let days = ms / 86_400_000;
-        if ms % 86_400_000 != 0 || !aws::LOG_RETENTION_DAYS.contains(&(days as u32)) {
-            let near = aws::LOG_RETENTION_DAYS.iter().min_by_key(|&&d| (i64::from(d) - days as i64).abs()).copied().unwrap_or(30);
+        if !ms.is_multiple_of(86_400_000) || !aws::LOG_RETENTION_DAYS.contains(&(days as u32)) {
+            let near = aws::LOG_RETENTION_DAYS
+                .iter()
+                .min_by_key(|&&d| (i64::from(d) - days as i64).abs())
+                .copied()
+                .unwrap_or(30);
             self.diags.push(d::log_retention(r.span(key), ms, near));
         }
         days as u32
     }
 
     /// Whole seconds of a duration field in `lo..=hi`, reporting otherwise.
-    fn seconds(&mut self, r: &R, key: &str, range: (u64, u64), code: fg_diag::Code, what: &str) -> u32 {
+    fn seconds(
+        &mut self,
+        r: &R,
+        key: &str,
+        range: (u64, u64),
+        code: fg_diag::Code,
+        what: &str,
+    ) -> u32 {
         let ms = r.ms(key).unwrap_or(range.0 * 1000);
-        if ms % 1000 != 0 {
+        if !ms.is_multiple_of(1000) {
             self.diags.push(d::whole_seconds(r.span(key), what, ms));
             return (ms / 1000) as u32;
         }
         let s = ms / 1000;
         if s < range.0 || s > range.1 {
-            self.diags.push(d::range_in(code, r.span(key), what, &format!("{s}s"), &format!("{}s", range.0), &format!("{}s", range.1)));
+            self.diags.push(d::range_in(
+                code,
+                r.span(key),
+                what,
+                &format!("{s}s"),
+                &format!("{}s", range.0),
+                &format!("{}s", range.1),
+            ));
         }
         s as u32
     }
@@ -368,13 +441,23 @@ impl<'a> Builder<'a> {
             Some(b) => {
                 let mib = (b / (1 << 20)) as u32;
                 if b % (1 << 20) != 0 {
-                    self.diags.push(d::fargate_memory_granularity(r.span("memory"), b));
+                    self.diags
+                        .push(d::fargate_memory_granularity(r.span("memory"), b));
                 } else if cpu_ok && !aws::fargate_memory(cpu).contains(&mib) {
-                    self.diags.push(d::fargate_memory(r.span("memory"), cpu, mib, r.span("cpu"), r.written("cpu")));
+                    self.diags.push(d::fargate_memory(
+                        r.span("memory"),
+                        cpu,
+                        mib,
+                        r.span("cpu"),
+                        r.written("cpu"),
+                    ));
                 }
                 (mib, false)
             }
-            None => (aws::fargate_memory(cpu).first().copied().unwrap_or(512), true),
+            None => (
+                aws::fargate_memory(cpu).first().copied().unwrap_or(512),
+                true,
+            ),
         };
         let count = self.count(&r, "count");
         let port = r.int("port").map(|p| p as u16);
@@ -382,7 +465,11 @@ impl<'a> Builder<'a> {
         let container_health = r.rec("container_health").map(|h| self.container_health(&h));
         let log_retention_days = self.retention_days(&r, "log_retention");
         let capacity = match r.v("capacity").map(|v| &v.kind) {
-            Some(V::Word(w)) if w == "spot" => Capacity { on_demand: 0, spot: 1, base: 0 },
+            Some(V::Word(w)) if w == "spot" => Capacity {
+                on_demand: 0,
+                spot: 1,
+                base: 0,
+            },
             Some(V::Record(_)) => {
                 let c = r.rec("capacity").unwrap_or(r);
                 let mix = Capacity {
@@ -394,13 +481,22 @@ impl<'a> Builder<'a> {
                     self.diags.push(d::capacity_weights(c.anchor));
                 }
                 if mix.base > count {
-                    self.diags.push(d::capacity_base(c.span("base"), mix.base, count));
+                    self.diags
+                        .push(d::capacity_base(c.span("base"), mix.base, count));
                 }
                 mix
             }
-            _ => Capacity { on_demand: 1, spot: 0, base: 0 },
+            _ => Capacity {
+                on_demand: 1,
+                spot: 0,
+                base: 0,
+            },
         };
-        let subnets = if r.word("subnets") == Some("public") { SubnetKind::Public } else { SubnetKind::Private };
+        let subnets = if r.word("subnets") == Some("public") {
+            SubnetKind::Public
+        } else {
+            SubnetKind::Private
+        };
         let public_ip = r.bool("public_ip");
         if public_ip && subnets == SubnetKind::Private {
             self.diags.push(d::public_ip_private(r.span("public_ip")));
@@ -410,9 +506,21 @@ impl<'a> Builder<'a> {
             let min = dr.percent("min_healthy").unwrap_or(100.0);
             let max = dr.percent("max").unwrap_or(200.0);
             if !(0.0..=100.0).contains(&min) || min.fract() != 0.0 {
-                self.diags.push(d::deployment_percent(dr.span("min_healthy"), "min_healthy", min, "0%", "100%"));
+                self.diags.push(d::deployment_percent(
+                    dr.span("min_healthy"),
+                    "min_healthy",
+                    min,
+                    "0%",
+                    "100%",
+                ));
             } else if !(100.0..=200.0).contains(&max) || max.fract() != 0.0 {
-                self.diags.push(d::deployment_percent(dr.span("max"), "max", max, "100%", "200%"));
+                self.diags.push(d::deployment_percent(
+                    dr.span("max"),
+                    "max",
+                    max,
+                    "100%",
+                    "200%",
+                ));
             } else if min == 100.0 && max == 100.0 {
                 self.diags.push(d::deployment_stuck(dr.span("max")));
             }
@@ -420,25 +528,40 @@ impl<'a> Builder<'a> {
                 blue_green: dr.word("strategy") == Some("blue_green"),
                 min_healthy_percent: min as u32,
                 max_percent: max as u32,
-                circuit_breaker: dr.v("circuit_breaker").and_then(Value::as_bool).unwrap_or(true),
+                circuit_breaker: dr
+                    .v("circuit_breaker")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(true),
                 rollback: dr.v("rollback").and_then(Value::as_bool).unwrap_or(true),
                 bake_time_s: (dr.ms("bake_time").unwrap_or(0) / 1000) as u32,
             }
         };
-        let sidecars: Vec<Sidecar> =
-            r.list("sidecar").iter().filter_map(|v| v.as_record().map(|rec| self.sidecar(R::new(rec, v.span)))).collect();
+        let sidecars: Vec<Sidecar> = r
+            .list("sidecar")
+            .iter()
+            .filter_map(|v| v.as_record().map(|rec| self.sidecar(R::new(rec, v.span))))
+            .collect();
         let mut names: HashMap<String, Span> = HashMap::from([(decl.name.clone(), decl.name_span)]);
         for (s, v) in sidecars.iter().zip(r.list("sidecar")) {
-            let span = v.as_record().and_then(|x| x.label.as_ref()).map_or(v.span, |l| l.1);
+            let span = v
+                .as_record()
+                .and_then(|x| x.label.as_ref())
+                .map_or(v.span, |l| l.1);
             if let Some(prev) = names.insert(s.name.clone(), span) {
                 self.diags.push(d::container_name(span, &s.name, prev));
             }
         }
-        let depends_on = self.depends(&r, &names);
+        let depends_on = self.depends(&r);
         let mut graph: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        graph.insert(decl.name.clone(), depends_on.iter().map(|(c, _)| c.clone()).collect());
+        graph.insert(
+            decl.name.clone(),
+            depends_on.iter().map(|(c, _)| c.clone()).collect(),
+        );
         for s in &sidecars {
-            graph.insert(s.name.clone(), s.depends_on.iter().map(|(c, _)| c.clone()).collect());
+            graph.insert(
+                s.name.clone(),
+                s.depends_on.iter().map(|(c, _)| c.clone()).collect(),
+            );
         }
         for (s, v) in sidecars.iter().zip(r.list("sidecar")) {
             let sr = v.as_record().map(|x| R::new(x, v.span));
@@ -446,20 +569,38 @@ impl<'a> Builder<'a> {
                 if !names.contains_key(dep) {
                     let span = sr.map_or(v.span, |x| x.span("depends_on"));
                     let known: Vec<&str> = names.keys().map(String::as_str).collect();
-                    self.diags.push(d::unknown_reference(span, dep, "container", did_you_mean(dep, known.iter().copied())));
+                    self.diags.push(d::unknown_reference(
+                        span,
+                        dep,
+                        "container",
+                        did_you_mean(dep, known.iter().copied()),
+                    ));
                 }
             }
         }
         if let Some(cycle) = find_cycle(&graph) {
-            self.diags.push(d::container_cycle(r.span("depends_on").to(decl.name_span), &cycle));
+            self.diags.push(d::container_cycle(
+                r.span("depends_on").to(decl.name_span),
+                &cycle,
+            ));
         }
         let sidecar_cpu: u32 = sidecars.iter().map(|s| s.cpu).sum();
         if cpu_ok && sidecar_cpu >= cpu {
-            self.diags.push(d::sidecar_budget(r.span("sidecar"), "CPU", &sidecar_cpu.to_string(), &cpu.to_string()));
+            self.diags.push(d::sidecar_budget(
+                r.span("sidecar"),
+                "CPU",
+                &sidecar_cpu.to_string(),
+                &cpu.to_string(),
+            ));
         }
         let sidecar_mem: u32 = sidecars.iter().filter_map(|s| s.memory_mib).sum();
         if sidecar_mem >= memory_mib && sidecar_mem > 0 {
-            self.diags.push(d::sidecar_budget(r.span("sidecar"), "memory", &aws::fmt_mib(sidecar_mem), &aws::fmt_mib(memory_mib)));
+            self.diags.push(d::sidecar_budget(
+                r.span("sidecar"),
+                "memory",
+                &aws::fmt_mib(sidecar_mem),
+                &aws::fmt_mib(memory_mib),
+            ));
         }
         let permissions = r
             .list("allow")
@@ -513,11 +654,23 @@ impl<'a> Builder<'a> {
     fn count(&mut self, r: &R, key: &str) -> u32 {
         match r.int(key) {
             Some(n) if n < 0 => {
-                self.diags.push(d::out_of_range(r.span(key), key, &n.to_string(), "0", "5000"));
+                self.diags.push(d::out_of_range(
+                    r.span(key),
+                    key,
+                    &n.to_string(),
+                    "0",
+                    "5000",
+                ));
                 0
             }
             Some(n) if n > 5000 => {
-                self.diags.push(d::out_of_range(r.span(key), key, &n.to_string(), "0", "5000"));
+                self.diags.push(d::out_of_range(
+                    r.span(key),
+                    key,
+                    &n.to_string(),
+                    "0",
+                    "5000",
+                ));
                 5000
             }
             Some(n) => n as u32,
@@ -530,9 +683,17 @@ impl<'a> Builder<'a> {
         if let Some(rec) = r.v("environment").and_then(Value::as_record) {
             for f in &rec.fields {
                 let upper = f.key.to_ascii_uppercase();
-                let secretish = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "PRIVATE_KEY", "ACCESS_KEY"]
-                    .iter()
-                    .any(|s| upper.contains(s));
+                let secretish = [
+                    "PASSWORD",
+                    "PASSWD",
+                    "SECRET",
+                    "TOKEN",
+                    "API_KEY",
+                    "PRIVATE_KEY",
+                    "ACCESS_KEY",
+                ]
+                .iter()
+                .any(|s| upper.contains(s));
                 if secretish && matches!(f.value.kind, V::Str(ref s) if !s.is_empty()) {
                     self.diags.push(d::plaintext_secret(f.value.span, &f.key));
                 }
@@ -541,8 +702,10 @@ impl<'a> Builder<'a> {
         env
     }
 
-    fn depends(&mut self, r: &R, _names: &HashMap<String, Span>) -> Vec<(String, String)> {
-        let Some(rec) = r.v("depends_on").and_then(Value::as_record) else { return Vec::new() };
+    fn depends(&mut self, r: &R) -> Vec<(String, String)> {
+        let Some(rec) = r.v("depends_on").and_then(Value::as_record) else {
+            return Vec::new();
+        };
         rec.fields
             .iter()
             .filter_map(|f| Some((f.key.clone(), f.value.as_str()?.to_ascii_uppercase())))
@@ -550,7 +713,6 @@ impl<'a> Builder<'a> {
     }
 
     fn sidecar(&mut self, r: R) -> Sidecar {
-        let mut names = HashMap::new();
         Sidecar {
             name: r.str("name").unwrap_or_default(),
             image: r.v("image").and_then(to_text).unwrap_or_default(),
@@ -562,15 +724,35 @@ impl<'a> Builder<'a> {
             command: r.v("command").map(|_| r.strings("command")),
             essential: r.bool("essential"),
             container_health: r.rec("container_health").map(|h| self.container_health(&h)),
-            depends_on: self.depends(&r, &mut names),
+            depends_on: self.depends(&r),
         }
     }
 
     fn health(&mut self, h: &R) -> HealthCheck {
-        let interval_s = self.seconds(h, "interval", (5, 300), fg_diag::codes::HEALTH_INTERVAL, "health check interval");
-        let timeout_s = self.seconds(h, "timeout", (2, 120), fg_diag::codes::HEALTH_TIMEOUT, "health check timeout");
-        if timeout_s >= interval_s && (5..=300).contains(&interval_s) && (2..=120).contains(&timeout_s) {
-            self.diags.push(d::timeout_not_below_interval(h.span("timeout"), timeout_s, interval_s, h.span("interval")));
+        let interval_s = self.seconds(
+            h,
+            "interval",
+            (5, 300),
+            fg_diag::codes::HEALTH_INTERVAL,
+            "health check interval",
+        );
+        let timeout_s = self.seconds(
+            h,
+            "timeout",
+            (2, 120),
+            fg_diag::codes::HEALTH_TIMEOUT,
+            "health check timeout",
+        );
+        if timeout_s >= interval_s
+            && (5..=300).contains(&interval_s)
+            && (2..=120).contains(&timeout_s)
+        {
+            self.diags.push(d::timeout_not_below_interval(
+                h.span("timeout"),
+                timeout_s,
+                interval_s,
+                h.span("interval"),
+            ));
         }
         let threshold = |key: &str, this: &mut Self| {
             let n = h.int(key).unwrap_or(3);
@@ -596,15 +778,39 @@ impl<'a> Builder<'a> {
         if !path.starts_with('/') {
             self.diags.push(d::health_path(h.span("path"), &path));
         }
-        let grace_s = self.seconds(h, "grace", (0, 2_147_483_647), fg_diag::codes::OUT_OF_RANGE, "health check grace period");
-        HealthCheck { path, interval_s, timeout_s, healthy, unhealthy, matcher, grace_s }
+        let grace_s = self.seconds(
+            h,
+            "grace",
+            (0, 2_147_483_647),
+            fg_diag::codes::OUT_OF_RANGE,
+            "health check grace period",
+        );
+        HealthCheck {
+            path,
+            interval_s,
+            timeout_s,
+            healthy,
+            unhealthy,
+            matcher,
+            grace_s,
+        }
     }
 
     fn container_health(&mut self, h: &R) -> ContainerHealth {
-        let interval_s =
-            self.seconds(h, "interval", (5, 300), fg_diag::codes::HEALTH_INTERVAL, "container health check interval");
-        let timeout_s =
-            self.seconds(h, "timeout", (2, 60), fg_diag::codes::HEALTH_TIMEOUT, "container health check timeout");
+        let interval_s = self.seconds(
+            h,
+            "interval",
+            (5, 300),
+            fg_diag::codes::HEALTH_INTERVAL,
+            "container health check interval",
+        );
+        let timeout_s = self.seconds(
+            h,
+            "timeout",
+            (2, 60),
+            fg_diag::codes::HEALTH_TIMEOUT,
+            "container health check timeout",
+        );
         let retries = h.int("retries").unwrap_or(3);
         if !(1..=10).contains(&retries) {
             self.diags.push(d::range_in(
@@ -616,8 +822,13 @@ impl<'a> Builder<'a> {
                 "10",
             ));
         }
-        let start_period_s =
-            self.seconds(h, "start_period", (0, 300), fg_diag::codes::HEALTH_TIMEOUT, "container health check start period");
+        let start_period_s = self.seconds(
+            h,
+            "start_period",
+            (0, 300),
+            fg_diag::codes::HEALTH_TIMEOUT,
+            "container health check start period",
+        );
         ContainerHealth {
             command: h.strings("command"),
             interval_s,
@@ -633,7 +844,8 @@ impl<'a> Builder<'a> {
         let min = s.int("min").unwrap_or(1);
         let max = s.int("max").unwrap_or(min);
         if min < 0 || max < 0 || min > max {
-            self.diags.push(d::scale_min_max(s.span("min"), s.span("max"), min, max));
+            self.diags
+                .push(d::scale_min_max(s.span("min"), s.span("max"), min, max));
         } else if (count as i64) < min || (count as i64) > max {
             self.diags.push(d::scale_count(s.anchor, count, min, max));
         }
@@ -656,7 +868,8 @@ impl<'a> Builder<'a> {
                     _ => is_percent && (1.0..=100.0).contains(&value),
                 };
                 if !ok {
-                    self.diags.push(d::target_value(t.span("value"), metric_name(metric)));
+                    self.diags
+                        .push(d::target_value(t.span("value"), metric_name(metric)));
                 }
                 Some(Target { metric, value })
             })
@@ -664,7 +877,8 @@ impl<'a> Builder<'a> {
         let mut seen: HashMap<Metric, Span> = HashMap::new();
         for (t, v) in targets.iter().zip(s.list("targets")) {
             if let Some(prev) = seen.insert(t.metric, v.span) {
-                self.diags.push(d::duplicate_target(v.span, prev, metric_name(t.metric)));
+                self.diags
+                    .push(d::duplicate_target(v.span, prev, metric_name(t.metric)));
             }
         }
         let alarms = self.step_alarms(s);
@@ -678,7 +892,8 @@ impl<'a> Builder<'a> {
                     (Some(c), None) => {
                         let fields = c.split_whitespace().count();
                         if fields != 6 {
-                            self.diags.push(d::schedule_cron(sc.span("cron"), &c, fields));
+                            self.diags
+                                .push(d::schedule_cron(sc.span("cron"), &c, fields));
                         }
                         format!("cron({c})")
                     }
@@ -699,12 +914,27 @@ impl<'a> Builder<'a> {
                 if let (Some(a), Some(b)) = (smin, smax)
                     && a > b
                 {
-                    self.diags.push(d::scale_min_max(sc.span("min"), sc.span("max"), a as i64, b as i64));
+                    self.diags.push(d::scale_min_max(
+                        sc.span("min"),
+                        sc.span("max"),
+                        a as i64,
+                        b as i64,
+                    ));
                 }
-                Some(Schedule { name, expression, min: smin, max: smax, timezone: sc.str("timezone").unwrap_or_else(|| "UTC".into()) })
+                Some(Schedule {
+                    name,
+                    expression,
+                    min: smin,
+                    max: smax,
+                    timezone: sc.str("timezone").unwrap_or_else(|| "UTC".into()),
+                })
             })
             .collect::<Vec<_>>();
-        if targets.is_empty() && alarms.is_empty() && schedules.is_empty() && s.list("steps").is_empty() {
+        if targets.is_empty()
+            && alarms.is_empty()
+            && schedules.is_empty()
+            && s.list("steps").is_empty()
+        {
             self.diags.push(d::no_policy(s.anchor));
         }
         Scaling {
@@ -735,7 +965,9 @@ impl<'a> Builder<'a> {
         for v in s.list("steps") {
             let Some(rec) = v.as_record() else { continue };
             let st = R::new(rec, v.span);
-            let Some(m) = st.word("metric").map(metric) else { continue };
+            let Some(m) = st.word("metric").map(metric) else {
+                continue;
+            };
             if m == Metric::Requests {
                 self.diags.push(d::step_metric(st.span("metric")));
                 continue;
@@ -746,29 +978,44 @@ impl<'a> Builder<'a> {
                 Some("<=") => "<=",
                 _ => "<",
             };
-            let (Some(threshold), Some(V::Adjustment(adj))) = (st.percent("threshold"), st.v("adjustment").map(|a| &a.kind))
+            let (Some(threshold), Some(V::Adjustment(adj))) =
+                (st.percent("threshold"), st.v("adjustment").map(|a| &a.kind))
             else {
                 continue;
             };
             let until = st.percent("until");
             let up = cmp.starts_with('>');
             if up != (adj.delta > 0) {
-                self.diags.push(d::step_adjustment_direction(st.span("adjustment"), cmp, adj.delta));
+                self.diags.push(d::step_adjustment_direction(
+                    st.span("adjustment"),
+                    cmp,
+                    adj.delta,
+                ));
             }
             if let Some(u) = until
                 && ((up && u <= threshold) || (!up && u >= threshold))
             {
-                self.diags.push(d::step_empty(st.span("until"), threshold, u));
+                self.diags
+                    .push(d::step_empty(st.span("until"), threshold, u));
                 continue;
             }
             let period_ms = st.ms("period").unwrap_or(60_000);
             let period = (period_ms / 1000) as u32;
-            if period_ms % 1000 != 0 || !(period == 10 || period == 30 || (period >= 60 && period % 60 == 0)) {
-                self.diags.push(d::alarm_period(st.span("period"), period_ms));
+            if !period_ms.is_multiple_of(1000)
+                || !(period == 10 || period == 30 || (period >= 60 && period.is_multiple_of(60)))
+            {
+                self.diags
+                    .push(d::alarm_period(st.span("period"), period_ms));
             }
             let evals = st.int("evaluations").unwrap_or(1);
             if !(1..=100).contains(&evals) {
-                self.diags.push(d::out_of_range(st.span("evaluations"), "evaluation periods", &evals.to_string(), "1", "100"));
+                self.diags.push(d::out_of_range(
+                    st.span("evaluations"),
+                    "evaluation periods",
+                    &evals.to_string(),
+                    "1",
+                    "100",
+                ));
             }
             steps.push(Step {
                 metric: m,
@@ -785,12 +1032,21 @@ impl<'a> Builder<'a> {
         let mut alarms = Vec::new();
         for metric in [Metric::Cpu, Metric::Memory] {
             for up in [true, false] {
-                let mut group: Vec<&Step> = steps.iter().filter(|s| s.metric == metric && s.cmp.starts_with('>') == up).collect();
+                let mut group: Vec<&Step> = steps
+                    .iter()
+                    .filter(|s| s.metric == metric && s.cmp.starts_with('>') == up)
+                    .collect();
                 if group.is_empty() {
                     continue;
                 }
                 // Scale-out steps ascend from the threshold; scale-in steps descend.
-                group.sort_by(|a, b| if up { a.lo.total_cmp(&b.lo) } else { b.lo.total_cmp(&a.lo) });
+                group.sort_by(|a, b| {
+                    if up {
+                        a.lo.total_cmp(&b.lo)
+                    } else {
+                        b.lo.total_cmp(&a.lo)
+                    }
+                });
                 for w in group.windows(2) {
                     let (a, b) = (w[0], w[1]);
                     match a.hi {
@@ -798,12 +1054,15 @@ impl<'a> Builder<'a> {
                         Some(h) if (up && h > b.lo) || (!up && h < b.lo) => {
                             self.diags.push(d::step_overlap(b.span, a.span, a.lo, b.lo))
                         }
-                        Some(h) if h != b.lo => self.diags.push(d::step_gap(b.span, a.span, h, b.lo)),
+                        Some(h) if h != b.lo => {
+                            self.diags.push(d::step_gap(b.span, a.span, h, b.lo))
+                        }
                         _ => {}
                     }
                 }
                 if group.iter().any(|s| s.adj.percent) && group.iter().any(|s| !s.adj.percent) {
-                    self.diags.push(d::step_mixed_adjustments(group[1].adj_span));
+                    self.diags
+                        .push(d::step_mixed_adjustments(group[1].adj_span));
                 }
                 let first = group[0];
                 let threshold = first.lo;
@@ -812,9 +1071,17 @@ impl<'a> Builder<'a> {
                     .map(|s| {
                         let rel = |x: f64| x - threshold;
                         if up {
-                            StepAdjustment { lower: Some(rel(s.lo)), upper: s.hi.map(rel), adjustment: s.adj.delta }
+                            StepAdjustment {
+                                lower: Some(rel(s.lo)),
+                                upper: s.hi.map(rel),
+                                adjustment: s.adj.delta,
+                            }
                         } else {
-                            StepAdjustment { lower: s.hi.map(rel), upper: Some(rel(s.lo)), adjustment: s.adj.delta }
+                            StepAdjustment {
+                                lower: s.hi.map(rel),
+                                upper: Some(rel(s.lo)),
+                                adjustment: s.adj.delta,
+                            }
                         }
                     })
                     .collect();
@@ -838,10 +1105,22 @@ impl<'a> Builder<'a> {
 
     fn balancer(&mut self, decl: &CheckedDecl, model: &Model, network: String) -> Balancer {
         let r = R::new(&decl.body, decl.name_span);
-        let aws_name = r.str("name").unwrap_or_else(|| model.app.aws_name(&decl.name));
-        let name_span = if r.written("name") { r.span("name") } else { decl.name_span };
+        let aws_name = r
+            .str("name")
+            .unwrap_or_else(|| model.app.aws_name(&decl.name));
+        let name_span = if r.written("name") {
+            r.span("name")
+        } else {
+            decl.name_span
+        };
         if let Some(problem) = aws::elb_name_problem(&aws_name) {
-            self.diags.push(d::elb_name(name_span, "load balancer", &aws_name, &problem, !r.written("name")));
+            self.diags.push(d::elb_name(
+                name_span,
+                "load balancer",
+                &aws_name,
+                &problem,
+                !r.written("name"),
+            ));
         }
         let internal = r.word("scheme") == Some("internal");
         let mut listeners = Vec::new();
@@ -850,7 +1129,9 @@ impl<'a> Builder<'a> {
             let Some(rec) = v.as_record() else { continue };
             let l = R::new(rec, rec.label.as_ref().map_or(v.span, |x| x.1));
             let https = l.word("name") == Some("https");
-            let port = l.int("port").map_or(if https { 443 } else { 80 }, |p| p as u16);
+            let port = l
+                .int("port")
+                .map_or(if https { 443 } else { 80 }, |p| p as u16);
             let certificate = l.str("certificate");
             if https && certificate.is_none() {
                 self.diags.push(d::https_without_certificate(l.anchor));
@@ -862,7 +1143,10 @@ impl<'a> Builder<'a> {
                     }
                 }
             }
-            let redirect_http = https && l.v("redirect_http").and_then(Value::as_bool).unwrap_or(true);
+            let redirect_http = https
+                && l.v("redirect_http")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(true);
             let mut claim = |p: u16, span: Span, this: &mut Self| {
                 if let Some(prev) = ports.insert(p, span) {
                     this.diags.push(d::duplicate_port(span, prev, p));
@@ -875,8 +1159,12 @@ impl<'a> Builder<'a> {
             let mut routes = Vec::new();
             let mut priorities: HashMap<u32, Span> = HashMap::new();
             for (i, rv) in l.list("routes").iter().enumerate() {
-                let Some(rr) = rv.as_record().map(|x| R::new(x, rv.span)) else { continue };
-                let Some(service) = rr.ref_name("service") else { continue };
+                let Some(rr) = rv.as_record().map(|x| R::new(x, rv.span)) else {
+                    continue;
+                };
+                let Some(service) = rr.ref_name("service") else {
+                    continue;
+                };
                 let priority = match rr.int("priority") {
                     Some(p) => {
                         if !(1..=50000).contains(&p) {
@@ -886,9 +1174,14 @@ impl<'a> Builder<'a> {
                     }
                     None => ((i + 1) * 10).min(50000) as u32,
                 };
-                let pspan = if rr.written("priority") { rr.span("priority") } else { rv.span };
+                let pspan = if rr.written("priority") {
+                    rr.span("priority")
+                } else {
+                    rv.span
+                };
                 if let Some(prev) = priorities.insert(priority, pspan) {
-                    self.diags.push(d::duplicate_priority(pspan, prev, priority));
+                    self.diags
+                        .push(d::duplicate_priority(pspan, prev, priority));
                 }
                 let mut paths = rr.strings("paths");
                 let hosts = rr.strings("hosts");
@@ -896,7 +1189,13 @@ impl<'a> Builder<'a> {
                     paths.push("/*".into());
                 }
                 self.check_route_target(&service, rr.span("service"), model, &network);
-                routes.push(Route { paths, hosts, service, priority, span: rv.span });
+                routes.push(Route {
+                    paths,
+                    hosts,
+                    service,
+                    priority,
+                    span: rv.span,
+                });
             }
             let default = match l.v("default").map(|v| &v.kind) {
                 Some(V::Action(a)) => {
@@ -909,11 +1208,19 @@ impl<'a> Builder<'a> {
                     if l.list("routes").is_empty() && l.v("default").is_none() {
                         self.diags.push(d::listener_without_default(l.anchor));
                     }
-                    Action::Respond { status: 404, body: "Not Found".into(), content_type: "text/plain".into() }
+                    Action::Respond {
+                        status: 404,
+                        body: "Not Found".into(),
+                        content_type: "text/plain".into(),
+                    }
                 }
             };
             listeners.push(Listener {
-                protocol: if https { Protocol::Https } else { Protocol::Http },
+                protocol: if https {
+                    Protocol::Https
+                } else {
+                    Protocol::Http
+                },
                 port,
                 certificate,
                 tls_policy: if https { l.str("tls_policy") } else { None },
@@ -926,8 +1233,20 @@ impl<'a> Builder<'a> {
         if listeners.is_empty() {
             self.diags.push(d::no_listener(decl.name_span));
         }
-        let idle = self.seconds(&r, "idle_timeout", (1, 4000), fg_diag::codes::OUT_OF_RANGE, "idle timeout");
-        let dereg = self.seconds(&r, "deregistration_delay", (0, 3600), fg_diag::codes::OUT_OF_RANGE, "deregistration delay");
+        let idle = self.seconds(
+            &r,
+            "idle_timeout",
+            (1, 4000),
+            fg_diag::codes::OUT_OF_RANGE,
+            "idle timeout",
+        );
+        let dereg = self.seconds(
+            &r,
+            "deregistration_delay",
+            (0, 3600),
+            fg_diag::codes::OUT_OF_RANGE,
+            "deregistration delay",
+        );
         Balancer {
             name: decl.name.clone(),
             span: decl.span,
@@ -937,19 +1256,25 @@ impl<'a> Builder<'a> {
             listeners,
             idle_timeout_s: idle,
             deregistration_delay_s: dereg,
-            drop_invalid_headers: r.v("drop_invalid_headers").and_then(Value::as_bool).unwrap_or(true),
+            drop_invalid_headers: r
+                .v("drop_invalid_headers")
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
             deletion_protection: r.bool("deletion_protection"),
         }
     }
 
     fn check_route_target(&mut self, service: &str, span: Span, model: &Model, network: &str) {
-        let Some(s) = model.service(service) else { return };
+        let Some(s) = model.service(service) else {
+            return;
+        };
         let decl = self.spans.get(service).copied().unwrap_or(s.span);
         if s.port.is_none() {
             self.diags.push(d::route_without_port(span, service, decl));
         }
         if !network.is_empty() && !s.network.is_empty() && s.network != network {
-            self.diags.push(d::cross_network(span, service, &s.network, network, decl));
+            self.diags
+                .push(d::cross_network(span, service, &s.network, network, decl));
         }
     }
 
@@ -957,11 +1282,16 @@ impl<'a> Builder<'a> {
 
     fn database(&mut self, decl: &CheckedDecl, app: &App, network: String) -> Database {
         let r = R::new(&decl.body, decl.name_span);
-        let engine = if r.word("engine") == Some("mysql") { Engine::Mysql } else { Engine::Postgres };
+        let engine = if r.word("engine") == Some("mysql") {
+            Engine::Mysql
+        } else {
+            Engine::Postgres
+        };
         let version = match r.str("version") {
             Some(v) => {
                 if !aws::engine_version_known(engine.as_str(), &v) {
-                    self.diags.push(d::engine_version(r.span("version"), engine.as_str(), &v));
+                    self.diags
+                        .push(d::engine_version(r.span("version"), engine.as_str(), &v));
                 }
                 v
             }
@@ -969,31 +1299,40 @@ impl<'a> Builder<'a> {
         };
         let gib = |b: u64| (b / (1 << 30)) as u32;
         let storage = r.bytes("storage").unwrap_or(20 << 30);
-        if storage % (1 << 30) != 0 || !(20u64 << 30..=64u64 << 40).contains(&storage) {
+        if !storage.is_multiple_of(1 << 30) || !(20u64 << 30..=64u64 << 40).contains(&storage) {
             self.diags.push(d::db_storage(r.span("storage"), storage));
         }
         let max_storage = r.bytes("max_storage");
         if let Some(m) = max_storage
             && (m <= storage || m > 64u64 << 40 || m % (1 << 30) != 0)
         {
-            self.diags.push(d::db_max_storage(r.span("max_storage"), m, storage));
+            self.diags
+                .push(d::db_max_storage(r.span("max_storage"), m, storage));
         }
         let retention_ms = r.ms("backup_retention").unwrap_or(7 * 86_400_000);
         let days = retention_ms / 86_400_000;
-        if retention_ms % 86_400_000 != 0 || days > 35 {
-            self.diags.push(d::backup_retention(r.span("backup_retention"), retention_ms));
+        if !retention_ms.is_multiple_of(86_400_000) || days > 35 {
+            self.diags.push(d::backup_retention(
+                r.span("backup_retention"),
+                retention_ms,
+            ));
         }
         let backup_window = r.str("backup_window");
         if let Some(w) = &backup_window
             && !window_valid(w, false)
         {
-            self.diags.push(d::db_window(r.span("backup_window"), w, "hh:mm-hh:mm"));
+            self.diags
+                .push(d::db_window(r.span("backup_window"), w, "hh:mm-hh:mm"));
         }
         let maintenance_window = r.str("maintenance_window");
         if let Some(w) = &maintenance_window
             && !window_valid(w, true)
         {
-            self.diags.push(d::db_window(r.span("maintenance_window"), w, "ddd:hh:mm-ddd:hh:mm"));
+            self.diags.push(d::db_window(
+                r.span("maintenance_window"),
+                w,
+                "ddd:hh:mm-ddd:hh:mm",
+            ));
         }
         let access: Vec<String> = r
             .list("access")
@@ -1004,7 +1343,8 @@ impl<'a> Builder<'a> {
             })
             .collect();
         if access.is_empty() && !r.list("access").iter().any(|v| matches!(v.kind, V::Error)) {
-            self.diags.push(d::db_unreachable(decl.name_span, &decl.name));
+            self.diags
+                .push(d::db_unreachable(decl.name_span, &decl.name));
         }
         if let Some(u) = r.str("username") {
             let ok = u.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
@@ -1035,8 +1375,14 @@ impl<'a> Builder<'a> {
             backup_retention_days: days as u32,
             backup_window,
             maintenance_window,
-            deletion_protection: r.v("deletion_protection").and_then(Value::as_bool).unwrap_or(true),
-            final_snapshot: r.v("final_snapshot").and_then(Value::as_bool).unwrap_or(true),
+            deletion_protection: r
+                .v("deletion_protection")
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
+            final_snapshot: r
+                .v("final_snapshot")
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
             access,
             db_name: r.str("db_name"),
             username: r.str("username").unwrap_or_else(|| "app".into()),
@@ -1051,15 +1397,27 @@ impl<'a> Builder<'a> {
     fn cross_checks(&mut self, model: &Model) {
         for s in &model.services {
             let routed = model.routes_to(&s.name).next().is_some()
-                || model.balancers.iter().any(|b| b.listeners.iter().any(|l| l.default_service() == Some(&s.name)));
+                || model.balancers.iter().any(|b| {
+                    b.listeners
+                        .iter()
+                        .any(|l| l.default_service() == Some(&s.name))
+                });
             let decl = self.spans.get(s.name.as_str()).copied().unwrap_or(s.span);
-            let sr = self.decls.iter().find(|d| d.name == s.name && d.kind == "service");
+            let sr = self
+                .decls
+                .iter()
+                .find(|d| d.name == s.name && d.kind == "service");
             let r = sr.map(|d| R::new(&d.body, d.name_span));
             if s.health.is_some() && !routed {
-                self.diags.push(d::unrouted_health(r.map_or(decl, |r| r.key_span("health")), &s.name));
+                self.diags.push(d::unrouted_health(
+                    r.map_or(decl, |r| r.key_span("health")),
+                    &s.name,
+                ));
             }
             if s.deployment.blue_green && !routed {
-                let span = r.and_then(|r| r.rec("deployment")).map_or(decl, |d| d.span("strategy"));
+                let span = r
+                    .and_then(|r| r.rec("deployment"))
+                    .map_or(decl, |d| d.span("strategy"));
                 self.diags.push(d::blue_green_without_route(span, &s.name));
             }
             if let Some(scale) = &s.scale
@@ -1080,14 +1438,19 @@ impl<'a> Builder<'a> {
                 && s.subnets == SubnetKind::Private
                 && n.nat == Nat::None
             {
-                let missing: Vec<&str> = [(Endpoint::Ecr, "ecr"), (Endpoint::Logs, "logs"), (Endpoint::S3, "s3")]
-                    .iter()
-                    .filter(|(e, _)| !n.endpoints.contains(e))
-                    .map(|(_, n)| *n)
-                    .collect();
+                let missing: Vec<&str> = [
+                    (Endpoint::Ecr, "ecr"),
+                    (Endpoint::Logs, "logs"),
+                    (Endpoint::S3, "s3"),
+                ]
+                .iter()
+                .filter(|(e, _)| !n.endpoints.contains(e))
+                .map(|(_, n)| *n)
+                .collect();
                 if !missing.is_empty() {
                     let nspan = self.spans.get(n.name.as_str()).copied().unwrap_or(n.span);
-                    self.diags.push(d::no_egress(decl, &s.name, &n.name, &missing, nspan));
+                    self.diags
+                        .push(d::no_egress(decl, &s.name, &n.name, &missing, nspan));
                 }
             }
         }
@@ -1113,8 +1476,25 @@ fn metric_name(m: Metric) -> &'static str {
 /// A rate in the largest whole unit Application Auto Scaling accepts.
 fn rate(ms: u64) -> (u64, &'static str) {
     let m = (ms / 60_000).max(1);
-    let (n, unit) = if m % 1440 == 0 { (m / 1440, "day") } else if m % 60 == 0 { (m / 60, "hour") } else { (m, "minute") };
-    (n, if n == 1 { unit } else { match unit { "day" => "days", "hour" => "hours", _ => "minutes" } })
+    let (n, unit) = if m.is_multiple_of(1440) {
+        (m / 1440, "day")
+    } else if m.is_multiple_of(60) {
+        (m / 60, "hour")
+    } else {
+        (m, "minute")
+    };
+    (
+        n,
+        if n == 1 {
+            unit
+        } else {
+            match unit {
+                "day" => "days",
+                "hour" => "hours",
+                _ => "minutes",
+            }
+        },
+    )
 }
 
 /// `"200"`, `"200,302"`, `"200-299"`: codes in 200–499.
@@ -1132,21 +1512,29 @@ fn window_valid(w: &str, with_day: bool) -> bool {
         let mut parts: Vec<&str> = p.split(':').collect();
         let day = if with_day {
             let d = parts.first()?.to_ascii_lowercase();
-            let i = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].iter().position(|x| *x == d)? as u32;
+            let i = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+                .iter()
+                .position(|x| *x == d)? as u32;
             parts.remove(0);
             i
         } else {
             0
         };
-        let [h, m] = parts.as_slice() else { return None };
+        let [h, m] = parts.as_slice() else {
+            return None;
+        };
         if h.len() != 2 || m.len() != 2 {
             return None;
         }
         let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
         (h < 24 && m < 60).then_some(day * 1440 + h * 60 + m)
     };
-    let Some((a, b)) = w.split_once('-') else { return false };
-    let (Some(a), Some(b)) = (point(a), point(b)) else { return false };
+    let Some((a, b)) = w.split_once('-') else {
+        return false;
+    };
+    let (Some(a), Some(b)) = (point(a), point(b)) else {
+        return false;
+    };
     let week = if with_day { 7 * 1440 } else { 1440 };
     (b + week - a) % week >= 30
 }

@@ -91,7 +91,11 @@ impl Analysis {
 /// Normalises `base/../x` without touching the disk.
 pub fn resolve_import(importer: &str, import: &str) -> String {
     let base = Path::new(importer).parent().unwrap_or(Path::new(""));
-    let joined = if Path::new(import).is_absolute() { PathBuf::from(import) } else { base.join(import) };
+    let joined = if Path::new(import).is_absolute() {
+        PathBuf::from(import)
+    } else {
+        base.join(import)
+    };
     let mut out = PathBuf::new();
     for c in joined.components() {
         match c {
@@ -145,7 +149,11 @@ pub fn analyze(host: &dyn Host, entry: &str, opts: &Options) -> Analysis {
             if let Item::Import(i) = item {
                 match i.path.as_plain() {
                     Some(p) => queue.push((resolve_import(&path, &p), Some(i.path.span))),
-                    None => diagnostics.push(d::import_failed(i.path.span, &i.path.display(), "import paths cannot interpolate")),
+                    None => diagnostics.push(d::import_failed(
+                        i.path.span,
+                        &i.path.display(),
+                        "import paths cannot interpolate",
+                    )),
                 }
             }
         }
@@ -172,15 +180,27 @@ pub fn analyze(host: &dyn Host, entry: &str, opts: &Options) -> Analysis {
                 Item::Decl(decl) => {
                     if !kinds.contains(&decl.kind.name.as_str()) {
                         if !decl.recovered {
-                            let hint = if decl.kind.name == "app" { None } else { did_you_mean(&decl.kind.name, kinds.iter().copied()) };
-                            diagnostics.push(d::unknown_kind(decl.kind.span, &decl.kind.name, &kinds, hint));
+                            let hint = if decl.kind.name == "app" {
+                                None
+                            } else {
+                                did_you_mean(&decl.kind.name, kinds.iter().copied())
+                            };
+                            diagnostics.push(d::unknown_kind(
+                                decl.kind.span,
+                                &decl.kind.name,
+                                &kinds,
+                                hint,
+                            ));
                         }
                         continue;
                     }
                     (&decl.name, decl.span)
                 }
                 Item::Schema(s) => {
-                    diagnostics.push(d::schema_in_user_code(s.name.span, if s.is_kind { "kind" } else { "schema" }));
+                    diagnostics.push(d::schema_in_user_code(
+                        s.name.span,
+                        if s.is_kind { "kind" } else { "schema" },
+                    ));
                     continue;
                 }
                 Item::Enum(e) => {
@@ -200,7 +220,13 @@ pub fn analyze(host: &dyn Host, entry: &str, opts: &Options) -> Analysis {
             match item {
                 Item::Let(l) => {
                     bindings.insert(name.name.clone(), Binding::Let(l));
-                    decls.push(DeclInfo { kind: "let".into(), name: name.name.clone(), name_span: name.span, span, docs: l.docs.clone() });
+                    decls.push(DeclInfo {
+                        kind: "let".into(),
+                        name: name.name.clone(),
+                        name_span: name.span,
+                        span,
+                        docs: l.docs.clone(),
+                    });
                 }
                 Item::Decl(decl) => {
                     bindings.insert(name.name.clone(), Binding::Decl(decl));
@@ -219,33 +245,38 @@ pub fn analyze(host: &dyn Host, entry: &str, opts: &Options) -> Analysis {
     }
 
     // The app, first without an environment, to learn the environments.
-    let entry_span = files.first().map_or(Span::default(), |(id, _)| Span::new(*id, 0, 0));
+    let entry_span = files
+        .first()
+        .map_or(Span::default(), |(id, _)| Span::new(*id, 0, 0));
     let app_schema = lib.schema("app");
     let (app_name, environments, envs_span) = match (app, app_schema) {
         (Some(a), Some(schema)) => {
             let name = a.name.as_plain().unwrap_or_default();
             let ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-                && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
                 && name.len() <= 24
                 && !name.ends_with('-');
             if !ok {
                 diagnostics.push(d::app_name(a.name.span, &name));
             }
             let mut ev = Evaluator::new(&bindings, &name, "default", &[]);
-            let raw = a
-                .body
-                .entries
-                .iter()
-                .find_map(|e| match e {
-                    ast::Entry::Attr(at) if at.key.name == "environments" => Some(ev.expr(&at.value)),
-                    _ => None,
-                });
+            let raw = a.body.entries.iter().find_map(|e| match e {
+                ast::Entry::Attr(at) if at.key.name == "environments" => Some(ev.expr(&at.value)),
+                _ => None,
+            });
             let mut tc = Typeck::new(&decl_kinds);
             let (envs, span) = match raw {
                 Some(v) => {
                     let checked = schema.field("environments").map(|f| tc.check(&v, &f.ty));
                     let envs: Vec<String> = checked
-                        .map(|c| c.as_list().iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                        .map(|c| {
+                            c.as_list()
+                                .iter()
+                                .filter_map(|x| x.as_str().map(str::to_string))
+                                .collect()
+                        })
                         .unwrap_or_default();
                     diagnostics.extend(ev.diags);
                     diagnostics.extend(tc.diags);
@@ -253,7 +284,15 @@ pub fn analyze(host: &dyn Host, entry: &str, opts: &Options) -> Analysis {
                 }
                 None => (vec!["default".to_string()], a.keyword),
             };
-            (name, if envs.is_empty() { vec!["default".to_string()] } else { envs }, span)
+            (
+                name,
+                if envs.is_empty() {
+                    vec!["default".to_string()]
+                } else {
+                    envs
+                },
+                span,
+            )
         }
         _ => {
             diagnostics.push(d::missing_app(entry_span));
@@ -269,13 +308,17 @@ pub fn analyze(host: &dyn Host, entry: &str, opts: &Options) -> Analysis {
         }
         None => environments[0].clone(),
     };
-    let run: Vec<String> =
-        if opts.all_envs && opts.env.is_none() { environments.clone() } else { vec![selected.clone()] };
+    let run: Vec<String> = if opts.all_envs && opts.env.is_none() {
+        environments.clone()
+    } else {
+        vec![selected.clone()]
+    };
 
     let mut result = None;
     let mut uses = Vec::new();
     for env in &run {
-        let (model, checked, env_diags, env_uses) = check_env(app, &bindings, &decl_kinds, &app_name, env, &environments);
+        let (model, checked, env_diags, env_uses) =
+            check_env(app, &bindings, &decl_kinds, &app_name, env, &environments);
         diagnostics.extend(env_diags);
         if *env == selected {
             uses = env_uses;
@@ -284,7 +327,16 @@ pub fn analyze(host: &dyn Host, entry: &str, opts: &Options) -> Analysis {
     }
     let (model, checked) = result.unwrap_or_default();
     fg_diag::sort_and_dedup(&mut diagnostics);
-    Analysis { sources, files, diagnostics, model, env: selected, decls, uses, checked }
+    Analysis {
+        sources,
+        files,
+        diagnostics,
+        model,
+        env: selected,
+        decls,
+        uses,
+        checked,
+    }
 }
 
 type EnvResult = (Model, Vec<CheckedDecl>, Vec<Diagnostic>, Vec<Use>);
@@ -300,34 +352,65 @@ fn check_env(
     let lib = stdlib();
     let mut ev = Evaluator::new(bindings, app_name, env, environments);
     let mut tc = Typeck::new(decl_kinds);
-    let mut app_model = model::App { name: app_name.to_string(), env: env.to_string(), environments: environments.to_vec(), ..Default::default() };
+    let mut app_model = model::App {
+        name: app_name.to_string(),
+        env: env.to_string(),
+        environments: environments.to_vec(),
+        ..Default::default()
+    };
     if let (Some(a), Some(schema)) = (app, lib.schema("app")) {
         let raw = ev.block(&a.body, None);
         // `environments` was checked before any environment was chosen.
-        let raw = Record { fields: raw.fields.into_iter().filter(|f| f.key != "environments").collect(), ..raw };
+        let raw = Record {
+            fields: raw
+                .fields
+                .into_iter()
+                .filter(|f| f.key != "environments")
+                .collect(),
+            ..raw
+        };
         let rec = tc.record(&raw, schema, a.name.span);
         app_model.span = a.span;
-        app_model.region = rec.get("region").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        app_model.region = rec
+            .get("region")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
         if let Some(v) = rec.get("region")
             && let V::Str(region) = &v.kind
             && !aws::REGIONS.contains(&region.as_str())
         {
-            tc.diags.push(d::unknown_region(v.span, region, did_you_mean(region, aws::REGIONS.iter().copied())));
+            tc.diags.push(d::unknown_region(
+                v.span,
+                region,
+                did_you_mean(region, aws::REGIONS.iter().copied()),
+            ));
         }
-        app_model.container_insights = rec.get("container_insights").and_then(|v| v.as_bool()).unwrap_or(true);
+        app_model.container_insights = rec
+            .get("container_insights")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true);
         if let Some(tags) = rec.get("tags").and_then(|v| v.as_record()) {
-            app_model.tags = tags.fields.iter().filter_map(|f| Some((f.key.clone(), f.value.as_str()?.to_string()))).collect();
+            app_model.tags = tags
+                .fields
+                .iter()
+                .filter_map(|f| Some((f.key.clone(), f.value.as_str()?.to_string())))
+                .collect();
         }
     }
     let mut checked = Vec::new();
     let mut names: Vec<&String> = bindings.keys().collect();
     names.sort();
     for name in names {
-        let Some(Binding::Decl(decl)) = bindings.get(name) else { continue };
+        let Some(Binding::Decl(decl)) = bindings.get(name) else {
+            continue;
+        };
         if decl.recovered {
             continue;
         }
-        let Some(schema) = lib.schema(&decl.kind.name) else { continue };
+        let Some(schema) = lib.schema(&decl.kind.name) else {
+            continue;
+        };
         let raw = ev.block(&decl.body, None);
         let body = tc.record(&raw, schema, decl.name.span);
         checked.push(CheckedDecl {
@@ -339,10 +422,16 @@ fn check_env(
         });
     }
     // Lets nobody uses are still evaluated, so that their errors are reported.
-    for b in bindings.values() {
-        if let Binding::Let(l) = b {
-            ev.force_let(l);
-        }
+    let mut lets: Vec<&ast::LetDecl> = bindings
+        .values()
+        .filter_map(|b| match b {
+            Binding::Let(l) => Some(*l),
+            Binding::Decl(_) => None,
+        })
+        .collect();
+    lets.sort_by_key(|l| (l.span.file, l.span.start));
+    for l in lets {
+        ev.force_let(l);
     }
     checked.sort_by_key(|c| (c.span.file, c.span.start));
     let mut builder = build::Builder::new(&checked);
@@ -373,7 +462,10 @@ impl MemoryHost {
 
 impl Host for MemoryHost {
     fn read(&self, path: &str) -> Result<String, String> {
-        self.files.get(path).cloned().ok_or_else(|| "no such file".to_string())
+        self.files
+            .get(path)
+            .cloned()
+            .ok_or_else(|| "no such file".to_string())
     }
 }
 

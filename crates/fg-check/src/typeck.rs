@@ -17,9 +17,20 @@ use crate::value::{ActionValue, AdjustmentValue, Field, Origin, Record, Ref, Sec
 pub const FUNCTIONS: &[&str] = &["ssm", "secret", "forward", "respond", "redirect"];
 
 /// Sizes: unit → bytes.
-const SIZE_UNITS: &[(&str, u64)] = &[("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40)];
+const SIZE_UNITS: &[(&str, u64)] = &[
+    ("KiB", 1 << 10),
+    ("MiB", 1 << 20),
+    ("GiB", 1 << 30),
+    ("TiB", 1 << 40),
+];
 /// Durations: unit → milliseconds.
-const DURATION_UNITS: &[(&str, u64)] = &[("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)];
+const DURATION_UNITS: &[(&str, u64)] = &[
+    ("ms", 1),
+    ("s", 1000),
+    ("m", 60_000),
+    ("h", 3_600_000),
+    ("d", 86_400_000),
+];
 
 /// What unit family a suffix belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,12 +58,18 @@ fn unit_class(u: &str) -> UnitClass {
 
 /// Converts a size literal to bytes. `None` if the unit is not a size unit.
 pub fn size_bytes(value: f64, unit: &str) -> Option<f64> {
-    SIZE_UNITS.iter().find(|(n, _)| *n == unit).map(|(_, f)| value * *f as f64)
+    SIZE_UNITS
+        .iter()
+        .find(|(n, _)| *n == unit)
+        .map(|(_, f)| value * *f as f64)
 }
 
 /// Converts a duration literal to milliseconds. `None` if the unit is not a duration unit.
 pub fn duration_ms(value: f64, unit: &str) -> Option<f64> {
-    DURATION_UNITS.iter().find(|(n, _)| *n == unit).map(|(_, f)| value * *f as f64)
+    DURATION_UNITS
+        .iter()
+        .find(|(n, _)| *n == unit)
+        .map(|(_, f)| value * *f as f64)
 }
 
 pub struct Typeck<'a> {
@@ -63,13 +80,19 @@ pub struct Typeck<'a> {
 
 impl<'a> Typeck<'a> {
     pub fn new(decls: &'a HashMap<String, (String, Span)>) -> Self {
-        Typeck { decls, diags: Vec::new() }
+        Typeck {
+            decls,
+            diags: Vec::new(),
+        }
     }
 
     /// Checks a block against a schema: unknown, duplicate and missing fields, each
     /// value's type, and defaults. `anchor` is where "missing field" is reported.
     pub fn record(&mut self, rec: &Record, schema: &Schema, anchor: Span) -> Record {
-        let mut out = Record { label: rec.label.clone(), fields: Vec::new() };
+        let mut out = Record {
+            label: rec.label.clone(),
+            fields: Vec::new(),
+        };
         let mut lists: HashMap<&str, Vec<Value>> = HashMap::new();
         for f in &rec.fields {
             let Some(def) = schema.field(&f.key).filter(|def| !def.out) else {
@@ -78,8 +101,12 @@ impl<'a> Typeck<'a> {
             };
             match (&def.ty, f.origin) {
                 (Ty::Blocks(inner), Origin::Block { labelled: true }) => {
-                    let Some(inner_schema) = stdlib().schema(inner) else { continue };
-                    let Some(r) = f.value.as_record() else { continue };
+                    let Some(inner_schema) = stdlib().schema(inner) else {
+                        continue;
+                    };
+                    let Some(r) = f.value.as_record() else {
+                        continue;
+                    };
                     let mut r = r.clone();
                     if let Some((label, lspan)) = r.label.clone() {
                         r.fields.retain(|x| x.key != "name");
@@ -94,13 +121,20 @@ impl<'a> Typeck<'a> {
                         );
                     }
                     let checked = self.record(&r, inner_schema, f.key_span);
-                    lists.entry(def.name.as_str()).or_default().push(Value::new(V::Record(checked), f.value.span));
+                    lists
+                        .entry(def.name.as_str())
+                        .or_default()
+                        .push(Value::new(V::Record(checked), f.value.span));
                 }
                 (Ty::Blocks(_), _) => {
                     self.diags.push(d::block_needs_label(f.key_span, &f.key));
                 }
                 (_, Origin::Block { labelled: true }) => {
-                    let lspan = f.value.as_record().and_then(|r| r.label.as_ref()).map_or(f.key_span, |l| l.1);
+                    let lspan = f
+                        .value
+                        .as_record()
+                        .and_then(|r| r.label.as_ref())
+                        .map_or(f.key_span, |l| l.1);
                     self.diags.push(d::block_takes_no_label(lspan, &f.key));
                 }
                 (Ty::List(inner), Origin::Statement) => {
@@ -109,7 +143,10 @@ impl<'a> Typeck<'a> {
                 }
                 _ => {
                     let v = self.check(&f.value, &def.ty);
-                    out.fields.push(Field { value: v, ..f.clone() });
+                    out.fields.push(Field {
+                        value: v,
+                        ..f.clone()
+                    });
                 }
             }
         }
@@ -130,7 +167,12 @@ impl<'a> Typeck<'a> {
             if let Some(default) = &def.default {
                 let mut v = self.check(default, &def.ty);
                 v.span = anchor;
-                out.fields.push(Field { key: def.name.clone(), key_span: anchor, value: v, origin: Origin::Default });
+                out.fields.push(Field {
+                    key: def.name.clone(),
+                    key_span: anchor,
+                    value: v,
+                    origin: Origin::Default,
+                });
             } else if matches!(def.ty, Ty::Blocks(_)) {
                 out.fields.push(Field {
                     key: def.name.clone(),
@@ -139,11 +181,18 @@ impl<'a> Typeck<'a> {
                     origin: Origin::Default,
                 });
             } else if def.is_required() {
-                self.diags.push(d::missing_field(anchor, &schema.name, &def.name, &def.ty));
+                self.diags
+                    .push(d::missing_field(anchor, &schema.name, &def.name, &def.ty));
             }
         }
         // Keep fields in schema order so that everything downstream is deterministic.
-        out.fields.sort_by_key(|f| schema.fields.iter().position(|d| d.name == f.key).unwrap_or(usize::MAX));
+        out.fields.sort_by_key(|f| {
+            schema
+                .fields
+                .iter()
+                .position(|d| d.name == f.key)
+                .unwrap_or(usize::MAX)
+        });
         out
     }
 
@@ -154,7 +203,8 @@ impl<'a> Typeck<'a> {
                 "steps" => "step",
                 _ => "target",
             };
-            self.diags.push(d::misplaced_statement(f.key_span, stmt, &schema.name));
+            self.diags
+                .push(d::misplaced_statement(f.key_span, stmt, &schema.name));
             return;
         }
         if schema.name == "database" && f.key.contains("password") {
@@ -162,11 +212,17 @@ impl<'a> Typeck<'a> {
             return;
         }
         if let Some(def) = schema.field(&f.key).filter(|d| d.out) {
-            self.diags.push(d::set_attribute(f.key_span, &schema.name, &def.name));
+            self.diags
+                .push(d::set_attribute(f.key_span, &schema.name, &def.name));
             return;
         }
         let names: Vec<&str> = schema.inputs().map(|d| d.name.as_str()).collect();
-        self.diags.push(d::unknown_field(f.key_span, &schema.name, &f.key, did_you_mean(&f.key, names.iter().copied())));
+        self.diags.push(d::unknown_field(
+            f.key_span,
+            &schema.name,
+            &f.key,
+            did_you_mean(&f.key, names.iter().copied()),
+        ));
     }
 
     /// Checks one value against a type.
@@ -174,10 +230,16 @@ impl<'a> Typeck<'a> {
         if let V::Error = v.kind {
             return v.clone();
         }
-        if let V::Call { name, name_span, .. } = &v.kind
+        if let V::Call {
+            name, name_span, ..
+        } = &v.kind
             && !FUNCTIONS.contains(&name.as_str())
         {
-            self.diags.push(d::unknown_function(*name_span, name, did_you_mean(name, FUNCTIONS.iter().copied())));
+            self.diags.push(d::unknown_function(
+                *name_span,
+                name,
+                did_you_mean(name, FUNCTIONS.iter().copied()),
+            ));
             return Value::error(v.span);
         }
         match ty {
@@ -195,17 +257,26 @@ impl<'a> Typeck<'a> {
             },
             Ty::Text => match &v.kind {
                 V::Str(_) | V::Template(_) => v.clone(),
-                V::Number { value, unit } => {
-                    Value::new(V::Str(format!("{}{}", fmt_num(*value), unit.as_deref().unwrap_or(""))), v.span)
-                }
+                V::Number { value, unit } => Value::new(
+                    V::Str(format!(
+                        "{}{}",
+                        fmt_num(*value),
+                        unit.as_deref().unwrap_or("")
+                    )),
+                    v.span,
+                ),
                 V::Bool(b) => Value::new(V::Str(b.to_string()), v.span),
                 V::Ref(r) if r.attr.is_some() => {
                     let (attr, _) = r.attr.clone().unwrap_or_default();
                     if attr_is_secret(&r.kind, &attr) {
-                        self.diags.push(d::secret_in_environment(v.span, &r.name, &attr));
+                        self.diags
+                            .push(d::secret_in_environment(v.span, &r.name, &attr));
                         return Value::error(v.span);
                     }
-                    Value::new(V::Template(vec![crate::value::Part::Ref(r.clone())]), v.span)
+                    Value::new(
+                        V::Template(vec![crate::value::Part::Ref(r.clone())]),
+                        v.span,
+                    )
                 }
                 V::Call { name, .. } if name == "ssm" || name == "secret" => {
                     self.diags.push(d::secret_call_in_environment(v.span, name));
@@ -214,17 +285,23 @@ impl<'a> Typeck<'a> {
                 _ => self.mismatch(v, ty),
             },
             Ty::Int => match &v.kind {
-                V::Number { value, unit: None } => self.whole(*value, v.span).map_or_else(
-                    || Value::error(v.span),
-                    |i| Value::new(V::Int(i), v.span),
-                ),
+                V::Number { value, unit: None } => self
+                    .whole(*value, v.span)
+                    .map_or_else(|| Value::error(v.span), |i| Value::new(V::Int(i), v.span)),
                 _ => self.mismatch(v, ty),
             },
             Ty::Number => match &v.kind {
                 V::Number { unit: None, .. } => v.clone(),
-                V::Number { value, unit: Some(u) } if u == "%" => {
-                    Value::new(V::Number { value: *value, unit: Some(u.clone()) }, v.span)
-                }
+                V::Number {
+                    value,
+                    unit: Some(u),
+                } if u == "%" => Value::new(
+                    V::Number {
+                        value: *value,
+                        unit: Some(u.clone()),
+                    },
+                    v.span,
+                ),
                 _ => self.mismatch(v, ty),
             },
             Ty::Bool => match &v.kind {
@@ -254,14 +331,20 @@ impl<'a> Typeck<'a> {
                 _ => self.mismatch(v, ty),
             },
             Ty::Cpu => match &v.kind {
-                V::Number { value, unit: None } => self.whole(*value, v.span).map_or_else(
-                    || Value::error(v.span),
-                    |i| Value::new(V::Int(i), v.span),
-                ),
-                V::Number { value, unit: Some(u) } if u == "vcpu" => {
+                V::Number { value, unit: None } => self
+                    .whole(*value, v.span)
+                    .map_or_else(|| Value::error(v.span), |i| Value::new(V::Int(i), v.span)),
+                V::Number {
+                    value,
+                    unit: Some(u),
+                } if u == "vcpu" => {
                     let units = value * 1024.0;
                     if units.fract() != 0.0 {
-                        self.diags.push(d::fractional(v.span, &format!("{}vcpu", fmt_num(*value)), "CPU units"));
+                        self.diags.push(d::fractional(
+                            v.span,
+                            &format!("{}vcpu", fmt_num(*value)),
+                            "CPU units",
+                        ));
                         return Value::error(v.span);
                     }
                     Value::new(V::Int(units as i64), v.span)
@@ -273,7 +356,9 @@ impl<'a> Typeck<'a> {
             },
             Ty::Name => match &v.kind {
                 V::Word(s) | V::Str(s) => Value::new(V::Str(s.clone()), v.span),
-                V::Ref(Ref { name, attr: None, .. }) => Value::new(V::Str(name.clone()), v.span),
+                V::Ref(Ref {
+                    name, attr: None, ..
+                }) => Value::new(V::Str(name.clone()), v.span),
                 _ => self.mismatch(v, ty),
             },
             Ty::Secret => self.secret(v, ty),
@@ -283,7 +368,10 @@ impl<'a> Typeck<'a> {
                 _ => self.mismatch(v, ty),
             },
             Ty::List(inner) => match &v.kind {
-                V::List(xs) => Value::new(V::List(xs.iter().map(|x| self.check(x, inner)).collect()), v.span),
+                V::List(xs) => Value::new(
+                    V::List(xs.iter().map(|x| self.check(x, inner)).collect()),
+                    v.span,
+                ),
                 _ if shape_matches(v, inner) => {
                     self.diags.push(d::expected_list(v.span, inner));
                     Value::error(v.span)
@@ -296,23 +384,38 @@ impl<'a> Typeck<'a> {
                         .fields
                         .iter()
                         .filter_map(|f| {
-                            if f.origin == Origin::Statement || matches!(f.origin, Origin::Block { labelled: true }) {
+                            if f.origin == Origin::Statement
+                                || matches!(f.origin, Origin::Block { labelled: true })
+                            {
                                 self.diags.push(d::block_takes_no_label(f.key_span, &f.key));
                                 return None;
                             }
-                            Some(Field { value: self.check(&f.value, inner), ..f.clone() })
+                            Some(Field {
+                                value: self.check(&f.value, inner),
+                                ..f.clone()
+                            })
                         })
                         .collect();
-                    Value::new(V::Record(Record { label: None, fields }), v.span)
+                    Value::new(
+                        V::Record(Record {
+                            label: None,
+                            fields,
+                        }),
+                        v.span,
+                    )
                 }
                 _ => self.mismatch(v, ty),
             },
             Ty::Ref(kind) => self.reference(v, kind, ty),
             Ty::Enum(name) => {
-                let Some(def) = stdlib().enums.get(name) else { return Value::error(v.span) };
+                let Some(def) = stdlib().enums.get(name) else {
+                    return Value::error(v.span);
+                };
                 let word = match &v.kind {
                     V::Word(w) => w.clone(),
-                    V::Ref(Ref { name, attr: None, .. }) => name.clone(),
+                    V::Ref(Ref {
+                        name, attr: None, ..
+                    }) => name.clone(),
                     V::Str(s) if def.has(s) => {
                         self.diags.push(d::quoted_literal(v.span, ty, s));
                         return Value::error(v.span);
@@ -323,18 +426,29 @@ impl<'a> Typeck<'a> {
                     Value::new(V::Word(word), v.span)
                 } else {
                     let names: Vec<&str> = def.names().collect();
-                    self.diags.push(d::unknown_variant(v.span, &word, name, &names, did_you_mean(&word, names.iter().copied())));
+                    self.diags.push(d::unknown_variant(
+                        v.span,
+                        &word,
+                        name,
+                        &names,
+                        did_you_mean(&word, names.iter().copied()),
+                    ));
                     Value::error(v.span)
                 }
             }
             Ty::Schema(name) => match (&v.kind, stdlib().schema(name)) {
-                (V::Record(r), Some(schema)) => Value::new(V::Record(self.record(r, schema, v.span)), v.span),
+                (V::Record(r), Some(schema)) => {
+                    Value::new(V::Record(self.record(r, schema, v.span)), v.span)
+                }
                 _ => self.mismatch(v, ty),
             },
             Ty::Blocks(name) => match &v.kind {
                 V::List(xs) => {
                     let inner = Ty::Schema(name.clone());
-                    Value::new(V::List(xs.iter().map(|x| self.check(x, &inner)).collect()), v.span)
+                    Value::new(
+                        V::List(xs.iter().map(|x| self.check(x, &inner)).collect()),
+                        v.span,
+                    )
                 }
                 _ => self.mismatch(v, ty),
             },
@@ -343,7 +457,8 @@ impl<'a> Typeck<'a> {
 
     fn whole(&mut self, value: f64, span: Span) -> Option<i64> {
         if value.fract() != 0.0 {
-            self.diags.push(d::fractional(span, &fmt_num(value), "a whole number"));
+            self.diags
+                .push(d::fractional(span, &fmt_num(value), "a whole number"));
             None
         } else {
             Some(value as i64)
@@ -351,7 +466,9 @@ impl<'a> Typeck<'a> {
     }
 
     fn unit_value(&mut self, v: &Value, ty: &Ty, want: UnitClass) -> Value {
-        let V::Number { value, unit } = &v.kind else { return self.mismatch(v, ty) };
+        let V::Number { value, unit } = &v.kind else {
+            return self.mismatch(v, ty);
+        };
         let Some(unit) = unit else {
             let (suffix, example) = match want {
                 UnitClass::Size => (if *value < 64.0 { "GiB" } else { "MiB" }, ""),
@@ -373,7 +490,11 @@ impl<'a> Typeck<'a> {
             UnitClass::Size => {
                 let bytes = size_bytes(*value, unit).unwrap_or(0.0);
                 if bytes.fract() != 0.0 || bytes < 0.0 {
-                    self.diags.push(d::fractional(v.span, &format!("{}{unit}", fmt_num(*value)), "whole bytes"));
+                    self.diags.push(d::fractional(
+                        v.span,
+                        &format!("{}{unit}", fmt_num(*value)),
+                        "whole bytes",
+                    ));
                     return Value::error(v.span);
                 }
                 Value::new(V::Size(bytes as u64), v.span)
@@ -381,7 +502,11 @@ impl<'a> Typeck<'a> {
             UnitClass::Duration => {
                 let ms = duration_ms(*value, unit).unwrap_or(0.0);
                 if ms.fract() != 0.0 || ms < 0.0 {
-                    self.diags.push(d::fractional(v.span, &format!("{}{unit}", fmt_num(*value)), "whole milliseconds"));
+                    self.diags.push(d::fractional(
+                        v.span,
+                        &format!("{}{unit}", fmt_num(*value)),
+                        "whole milliseconds",
+                    ));
                     return Value::error(v.span);
                 }
                 Value::new(V::Duration(ms as u64), v.span)
@@ -420,23 +545,38 @@ impl<'a> Typeck<'a> {
                 let strs: Vec<Option<&str>> = args.iter().map(Value::as_str).collect();
                 let s = match (name.as_str(), strs.as_slice()) {
                     ("ssm", [Some(p)]) => SecretRef::Ssm((*p).to_string()),
-                    ("secret", [Some(id)]) => SecretRef::SecretsManager { id: (*id).to_string(), key: None },
-                    ("secret", [Some(id), Some(k)]) => {
-                        SecretRef::SecretsManager { id: (*id).to_string(), key: Some((*k).to_string()) }
-                    }
+                    ("secret", [Some(id)]) => SecretRef::SecretsManager {
+                        id: (*id).to_string(),
+                        key: None,
+                    },
+                    ("secret", [Some(id), Some(k)]) => SecretRef::SecretsManager {
+                        id: (*id).to_string(),
+                        key: Some((*k).to_string()),
+                    },
                     _ => {
-                        let sig = if name == "ssm" { "ssm(\"/parameter/name\")" } else { "secret(\"name-or-arn\", \"key\"?)" };
+                        let sig = if name == "ssm" {
+                            "ssm(\"/parameter/name\")"
+                        } else {
+                            "secret(\"name-or-arn\", \"key\"?)"
+                        };
                         self.diags.push(d::bad_call(v.span, name, sig));
                         return Value::error(v.span);
                     }
                 };
-                if matches!(&s, SecretRef::Ssm(p) | SecretRef::SecretsManager { id: p, .. } if p.is_empty()) {
-                    self.diags.push(d::bad_call(v.span, name, "a non-empty name"));
+                if matches!(&s, SecretRef::Ssm(p) | SecretRef::SecretsManager { id: p, .. } if p.is_empty())
+                {
+                    self.diags
+                        .push(d::bad_call(v.span, name, "a non-empty name"));
                     return Value::error(v.span);
                 }
                 Value::new(V::Secret(s), v.span)
             }
-            V::Ref(Ref { kind, name, attr: Some((a, _)), .. }) if kind == "database" && a == "password" => {
+            V::Ref(Ref {
+                kind,
+                name,
+                attr: Some((a, _)),
+                ..
+            }) if kind == "database" && a == "password" => {
                 Value::new(V::Secret(SecretRef::Database(name.clone())), v.span)
             }
             V::Str(_) | V::Template(_) => {
@@ -449,13 +589,20 @@ impl<'a> Typeck<'a> {
 
     fn action(&mut self, v: &Value, ty: &Ty) -> Value {
         match &v.kind {
-            V::Ref(Ref { kind, name, attr: None, .. }) if kind == "service" => {
+            V::Ref(Ref {
+                kind,
+                name,
+                attr: None,
+                ..
+            }) if kind == "service" => {
                 Value::new(V::Action(ActionValue::Forward(name.clone())), v.span)
             }
             V::Word(_) | V::Ref(_) => {
                 let r = self.reference(v, "service", &Ty::Ref("service".into()));
                 match r.kind {
-                    V::Ref(Ref { name, .. }) => Value::new(V::Action(ActionValue::Forward(name)), v.span),
+                    V::Ref(Ref { name, .. }) => {
+                        Value::new(V::Action(ActionValue::Forward(name)), v.span)
+                    }
                     _ => r,
                 }
             }
@@ -464,12 +611,15 @@ impl<'a> Typeck<'a> {
                     [target] => {
                         let r = self.reference(target, "service", &Ty::Ref("service".into()));
                         match r.kind {
-                            V::Ref(Ref { name, .. }) => Value::new(V::Action(ActionValue::Forward(name)), v.span),
+                            V::Ref(Ref { name, .. }) => {
+                                Value::new(V::Action(ActionValue::Forward(name)), v.span)
+                            }
                             _ => Value::error(v.span),
                         }
                     }
                     _ => {
-                        self.diags.push(d::bad_call(v.span, name, "forward(service)"));
+                        self.diags
+                            .push(d::bad_call(v.span, name, "forward(service)"));
                         Value::error(v.span)
                     }
                 },
@@ -481,7 +631,11 @@ impl<'a> Typeck<'a> {
                         (Some(code), 1..=3) if (200..=599).contains(&code) => Value::new(
                             V::Action(ActionValue::Respond {
                                 status: code as u16,
-                                body: body.as_ref().and_then(|b| b.as_str()).unwrap_or("").to_string(),
+                                body: body
+                                    .as_ref()
+                                    .and_then(|b| b.as_str())
+                                    .unwrap_or("")
+                                    .to_string(),
                                 content_type: ctype
                                     .as_ref()
                                     .and_then(|b| b.as_str())
@@ -491,7 +645,11 @@ impl<'a> Typeck<'a> {
                             v.span,
                         ),
                         _ => {
-                            self.diags.push(d::bad_call(v.span, name, "respond(status 200–599, body?, content_type?)"));
+                            self.diags.push(d::bad_call(
+                                v.span,
+                                name,
+                                "respond(status 200–599, body?, content_type?)",
+                            ));
                             Value::error(v.span)
                         }
                     }
@@ -501,11 +659,19 @@ impl<'a> Typeck<'a> {
                     let status = args.get(1).map(|a| self.check(a, &Ty::Int));
                     let status = status.as_ref().map_or(Some(301), Value::as_int);
                     match (url.as_ref().and_then(|u| u.as_str()), status, args.len()) {
-                        (Some(u), Some(s @ (301 | 302)), 1..=2) if !u.is_empty() => {
-                            Value::new(V::Action(ActionValue::Redirect { url: u.to_string(), status: s as u16 }), v.span)
-                        }
+                        (Some(u), Some(s @ (301 | 302)), 1..=2) if !u.is_empty() => Value::new(
+                            V::Action(ActionValue::Redirect {
+                                url: u.to_string(),
+                                status: s as u16,
+                            }),
+                            v.span,
+                        ),
                         _ => {
-                            self.diags.push(d::bad_call(v.span, name, "redirect(\"https://…\", 301 or 302)"));
+                            self.diags.push(d::bad_call(
+                                v.span,
+                                name,
+                                "redirect(\"https://…\", 301 or 302)",
+                            ));
                             Value::error(v.span)
                         }
                     }
@@ -540,13 +706,24 @@ impl<'a> Typeck<'a> {
                     v.clone()
                 } else {
                     let decl_span = self.decls.get(&r.name).map(|x| x.1);
-                    self.diags.push(d::wrong_kind(v.span, kind, &r.kind, &r.name, decl_span));
+                    self.diags
+                        .push(d::wrong_kind(v.span, kind, &r.kind, &r.name, decl_span));
                     Value::error(v.span)
                 }
             }
             V::Word(w) => {
-                let names: Vec<&str> = self.decls.iter().filter(|(_, (k, _))| k == kind).map(|(n, _)| n.as_str()).collect();
-                self.diags.push(d::unknown_reference(v.span, w, &format!("`{kind}`"), did_you_mean(w, names.iter().copied())));
+                let names: Vec<&str> = self
+                    .decls
+                    .iter()
+                    .filter(|(_, (k, _))| k == kind)
+                    .map(|(n, _)| n.as_str())
+                    .collect();
+                self.diags.push(d::unknown_reference(
+                    v.span,
+                    w,
+                    &format!("`{kind}`"),
+                    did_you_mean(w, names.iter().copied()),
+                ));
                 Value::error(v.span)
             }
             V::Str(s) if self.decls.get(s).is_some_and(|(k, _)| k == kind) => {
@@ -577,7 +754,10 @@ impl<'a> Typeck<'a> {
 }
 
 fn attr_is_secret(kind: &str, attr: &str) -> bool {
-    stdlib().schema(kind).and_then(|s| s.outputs().find(|f| f.name == attr)).is_some_and(|f| f.ty == Ty::Secret)
+    stdlib()
+        .schema(kind)
+        .and_then(|s| s.outputs().find(|f| f.name == attr))
+        .is_some_and(|f| f.ty == Ty::Secret)
 }
 
 /// Whether a value has the rough shape of a type, to pick the branch of a union.
@@ -585,7 +765,10 @@ fn shape_matches(v: &Value, ty: &Ty) -> bool {
     match (&v.kind, ty) {
         (V::Record(_), Ty::Schema(_) | Ty::Map(_)) => true,
         (V::List(_), Ty::List(_) | Ty::Blocks(_)) => true,
-        (V::Word(_) | V::Ref(Ref { attr: None, .. }), Ty::Enum(_) | Ty::Ref(_) | Ty::Name | Ty::Action) => true,
+        (
+            V::Word(_) | V::Ref(Ref { attr: None, .. }),
+            Ty::Enum(_) | Ty::Ref(_) | Ty::Name | Ty::Action,
+        ) => true,
         (V::Number { unit: None, .. }, Ty::Int | Ty::Number | Ty::Port | Ty::Cpu) => true,
         (V::Number { unit: Some(u), .. }, t) => matches!(
             (unit_class(u), t),

@@ -52,8 +52,12 @@ impl Ty {
             Ty::Port => "a port number".into(),
             Ty::Cpu => "CPU units such as `256` or `0.5vcpu`".into(),
             Ty::Name => "a name".into(),
-            Ty::Secret => "a secret: `ssm(\"…\")`, `secret(\"…\")` or a database's `password`".into(),
-            Ty::Action => "an action: `forward(service)`, `respond(404)` or `redirect(\"…\")`".into(),
+            Ty::Secret => {
+                "a secret: `ssm(\"…\")`, `secret(\"…\")` or a database's `password`".into()
+            }
+            Ty::Action => {
+                "an action: `forward(service)`, `respond(404)` or `redirect(\"…\")`".into()
+            }
             Ty::Adjustment => "an adjustment such as `+1`".into(),
             Ty::List(t) => format!("a list of {}", plural(t)),
             Ty::Map(t) => format!("a record of {}", plural(t)),

@@ -330,12 +330,20 @@ mod tests {
     #[test]
     fn codes_are_unique_sorted_and_explained() {
         for pair in CODES.windows(2) {
-            assert!(pair[0].code < pair[1].code, "{} before {}", pair[0].code, pair[1].code);
+            assert!(
+                pair[0].code < pair[1].code,
+                "{} before {}",
+                pair[0].code,
+                pair[1].code
+            );
         }
         for c in CODES {
             assert!(c.code.len() == 6 && c.code.starts_with("FG"), "{}", c.code);
             assert!(!c.explanation.trim().is_empty());
         }
-        assert_eq!(lookup("fg0302").map(|c| c.name), Some("invalid-fargate-memory"));
+        assert_eq!(
+            lookup("fg0302").map(|c| c.name),
+            Some("invalid-fargate-memory")
+        );
     }
 }

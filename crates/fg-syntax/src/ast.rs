@@ -90,7 +90,7 @@ pub enum Entry {
     Nested(Nested),
     Spread(Spread),
     Route(RouteStmt),
-    Step(StepStmt),
+    Step(Box<StepStmt>),
     Target(TargetStmt),
 }
 
@@ -218,13 +218,20 @@ pub struct Expr {
 pub enum ExprKind {
     Str(StrLit),
     /// A number and its unit suffix as written (`512`, `"MiB"`).
-    Number { value: f64, text: String, unit: Option<String> },
+    Number {
+        value: f64,
+        text: String,
+        unit: Option<String>,
+    },
     Bool(bool),
     /// A CIDR block as written; validated by the checker.
     Cidr(String),
     /// `a`, `a.b`, `a.b.c`
     Path(Vec<Ident>),
-    Call { name: Ident, args: Vec<Expr> },
+    Call {
+        name: Ident,
+        args: Vec<Expr>,
+    },
     Record(Block),
     List(Vec<Expr>),
     /// `env { dev = 1, prod = 3, _ = 2 }`; `None` is the `_` arm.
@@ -269,7 +276,13 @@ impl StrLit {
                 StrPart::Text(t) => out.push_str(t),
                 StrPart::Interp(path, _) => {
                     out.push_str("${");
-                    out.push_str(&path.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join("."));
+                    out.push_str(
+                        &path
+                            .iter()
+                            .map(|i| i.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join("."),
+                    );
                     out.push('}');
                 }
             }

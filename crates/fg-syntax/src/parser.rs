@@ -27,20 +27,28 @@ const MAX_ROUNDS: usize = 32;
 pub fn parse(file_id: FileId, text: &str) -> Parse {
     let mut diagnostics = Vec::new();
     // A byte-order mark becomes three spaces, which keeps every offset where it was.
-    let mut masked: Option<String> = text.starts_with('\u{FEFF}').then(|| format!("   {}", &text[3..]));
+    let mut masked: Option<String> = text
+        .starts_with('\u{FEFF}')
+        .then(|| format!("   {}", &text[3..]));
     let mut recovered: Vec<(Ident, Ident, Span)> = Vec::new();
     for _ in 0..MAX_ROUNDS {
         let current = masked.as_deref().unwrap_or(text);
         match FgParser::parse(Rule::file, current) {
             Ok(mut pairs) => {
-                let mut b = Builder { file: file_id, diags: &mut diagnostics };
+                let mut b = Builder {
+                    file: file_id,
+                    diags: &mut diagnostics,
+                };
                 let mut file = pairs.next().map(|p| b.file(p)).unwrap_or_default();
                 for (kind, name, span) in recovered {
                     file.items.push(Item::Decl(Decl {
                         docs: Vec::new(),
                         kind,
                         name,
-                        body: Block { entries: Vec::new(), span },
+                        body: Block {
+                            entries: Vec::new(),
+                            span,
+                        },
                         span,
                         recovered: true,
                     }));
@@ -70,7 +78,10 @@ pub fn parse(file_id: FileId, text: &str) -> Parse {
             }
         }
     }
-    Parse { file: File::default(), diagnostics }
+    Parse {
+        file: File::default(),
+        diagnostics,
+    }
 }
 
 /// The part of the text to blank out after an error at `pos`: the line, when it is
@@ -90,9 +101,22 @@ fn recovery_region(text: &str, pos: usize) -> (usize, usize) {
     if let Some(k) = first_nested_start(text, &starts).filter(|&k| k > 0 && starts[k] <= pos) {
         return (starts[k - 1], starts[k]);
     }
-    let start = starts.iter().rev().find(|&&s| s <= pos).copied().unwrap_or(0);
-    let end = starts.iter().find(|&&s| s > pos).copied().unwrap_or(text.len());
-    if start == end { (start, text.len()) } else { (start, end) }
+    let start = starts
+        .iter()
+        .rev()
+        .find(|&&s| s <= pos)
+        .copied()
+        .unwrap_or(0);
+    let end = starts
+        .iter()
+        .find(|&&s| s > pos)
+        .copied()
+        .unwrap_or(text.len());
+    if start == end {
+        (start, text.len())
+    } else {
+        (start, end)
+    }
 }
 
 /// Byte offsets of lines that begin a top-level item (a word in column 0).
@@ -182,28 +206,49 @@ fn declared_in(file: FileId, text: &str, start: usize, end: usize) -> Option<(Id
     if region.starts_with([' ', '\t']) {
         return None;
     }
-    let mut words = region.split(|c: char| c.is_whitespace() || c == '{').filter(|w| !w.is_empty());
+    let mut words = region
+        .split(|c: char| c.is_whitespace() || c == '{')
+        .filter(|w| !w.is_empty());
     let kind = words.next()?;
     let name = words.next()?;
     let is_word = |w: &str| {
-        w.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        w.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     };
-    if !is_word(kind) || !is_word(name) || matches!(kind, "app" | "let" | "import" | "kind" | "schema" | "enum") {
+    if !is_word(kind)
+        || !is_word(name)
+        || matches!(kind, "app" | "let" | "import" | "kind" | "schema" | "enum")
+    {
         return None;
     }
     let kind_start = start;
     let name_start = start + region.find(name)?;
     let span = Span::new(file, start, end);
     Some((
-        Ident { name: kind.into(), span: Span::new(file, kind_start, kind_start + kind.len()) },
-        Ident { name: name.into(), span: Span::new(file, name_start, name_start + name.len()) },
+        Ident {
+            name: kind.into(),
+            span: Span::new(file, kind_start, kind_start + kind.len()),
+        },
+        Ident {
+            name: name.into(),
+            span: Span::new(file, name_start, name_start + name.len()),
+        },
         span,
     ))
 }
 
-fn describe_error(file: FileId, text: &str, pos: usize, e: &pest::error::Error<Rule>) -> Diagnostic {
-    let found_len = found_token(text, pos).len().max(if pos < text.len() { 1 } else { 0 });
+fn describe_error(
+    file: FileId,
+    text: &str,
+    pos: usize,
+    e: &pest::error::Error<Rule>,
+) -> Diagnostic {
+    let found_len = found_token(text, pos)
+        .len()
+        .max(if pos < text.len() { 1 } else { 0 });
     let end = (pos + found_len).min(text.len());
     let span = Span::new(file, pos, end);
     let found = match found_token(text, pos) {
@@ -220,9 +265,13 @@ fn describe_error(file: FileId, text: &str, pos: usize, e: &pest::error::Error<R
 /// The word or character at `pos`, for "found …" in messages.
 fn found_token(text: &str, pos: usize) -> &str {
     let rest = text.get(pos..).unwrap_or("");
-    let Some(first) = rest.chars().next() else { return "" };
+    let Some(first) = rest.chars().next() else {
+        return "";
+    };
     if first.is_alphanumeric() || first == '_' {
-        let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == '.')).unwrap_or(rest.len());
+        let end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == '.'))
+            .unwrap_or(rest.len());
         &rest[..end]
     } else if first == '\n' {
         "end of line"
@@ -262,15 +311,33 @@ fn rule_name(r: Rule) -> &'static str {
     match r {
         Rule::EOI => "end of file",
         Rule::ident | Rule::path | Rule::label => "a name",
-        Rule::expr | Rule::expr_atom | Rule::string | Rule::number | Rule::cidr | Rule::boolean | Rule::call
-        | Rule::record | Rule::list | Rule::env_select => "a value",
+        Rule::expr
+        | Rule::expr_atom
+        | Rule::string
+        | Rule::number
+        | Rule::cidr
+        | Rule::boolean
+        | Rule::call
+        | Rule::record
+        | Rule::list
+        | Rule::env_select => "a value",
         Rule::assign => "`=`",
         Rule::block => "`{`",
-        Rule::attr | Rule::nested | Rule::spread | Rule::route_stmt | Rule::step_stmt | Rule::target_stmt => {
-            "`}`"
-        }
-        Rule::item | Rule::import | Rule::app_decl | Rule::let_decl | Rule::decl | Rule::schema_decl
-        | Rule::enum_decl | Rule::docs | Rule::doc => "a declaration",
+        Rule::attr
+        | Rule::nested
+        | Rule::spread
+        | Rule::route_stmt
+        | Rule::step_stmt
+        | Rule::target_stmt => "`}`",
+        Rule::item
+        | Rule::import
+        | Rule::app_decl
+        | Rule::let_decl
+        | Rule::decl
+        | Rule::schema_decl
+        | Rule::enum_decl
+        | Rule::docs
+        | Rule::doc => "a declaration",
         Rule::route_cond | Rule::path_cond | Rule::host_cond => "a path string or `host \"…\"`",
         Rule::bound | Rule::cmp => "a comparison (`>=`, `>`, `<=`, `<`)",
         Rule::adjustment => "an adjustment such as `+1` or `-1`",
@@ -298,7 +365,10 @@ impl Builder<'_> {
     }
 
     fn ident(&self, p: Pair<Rule>) -> Ident {
-        Ident { name: p.as_str().to_string(), span: self.span(&p) }
+        Ident {
+            name: p.as_str().to_string(),
+            span: self.span(&p),
+        }
     }
 
     fn file(&mut self, p: Pair<Rule>) -> File {
@@ -334,13 +404,22 @@ impl Builder<'_> {
         Some(match rule {
             Rule::import => {
                 inner.next(); // keyword
-                Item::Import(Import { path: self.string(inner.next()?), span })
+                Item::Import(Import {
+                    path: self.string(inner.next()?),
+                    span,
+                })
             }
             Rule::app_decl => {
                 let keyword = self.span(&inner.next()?);
                 let name = self.string(inner.next()?);
                 let body = self.block(inner.next()?);
-                Item::App(AppDecl { docs, keyword, name, body, span })
+                Item::App(AppDecl {
+                    docs,
+                    keyword,
+                    name,
+                    body,
+                    span,
+                })
             }
             Rule::let_decl => {
                 inner.next();
@@ -348,19 +427,39 @@ impl Builder<'_> {
                 let assign = inner.next()?;
                 self.check_assign(&assign);
                 let value = self.expr(inner.next()?);
-                Item::Let(LetDecl { docs, name, value, span })
+                Item::Let(LetDecl {
+                    docs,
+                    name,
+                    value,
+                    span,
+                })
             }
             Rule::decl => {
                 let kind = self.ident(inner.next()?);
                 let name = self.ident(inner.next()?);
                 let body = self.block(inner.next()?);
-                Item::Decl(Decl { docs, kind, name, body, span, recovered: false })
+                Item::Decl(Decl {
+                    docs,
+                    kind,
+                    name,
+                    body,
+                    span,
+                    recovered: false,
+                })
             }
             Rule::schema_decl => {
                 let is_kind = inner.next()?.as_str() == "kind";
                 let name = self.ident(inner.next()?);
-                let fields = inner.map(|f| self.field_decl(f)).collect::<Option<Vec<_>>>()?;
-                Item::Schema(SchemaDecl { docs, is_kind, name, fields, span })
+                let fields = inner
+                    .map(|f| self.field_decl(f))
+                    .collect::<Option<Vec<_>>>()?;
+                Item::Schema(SchemaDecl {
+                    docs,
+                    is_kind,
+                    name,
+                    fields,
+                    span,
+                })
             }
             Rule::enum_decl => {
                 inner.next();
@@ -375,9 +474,17 @@ impl Builder<'_> {
                             _ => name = Some(self.ident(part)),
                         }
                     }
-                    variants.push(Variant { docs: vdocs, name: name? });
+                    variants.push(Variant {
+                        docs: vdocs,
+                        name: name?,
+                    });
                 }
-                Item::Enum(EnumDecl { docs, name, variants, span })
+                Item::Enum(EnumDecl {
+                    docs,
+                    name,
+                    variants,
+                    span,
+                })
             }
             _ => return None,
         })
@@ -400,7 +507,14 @@ impl Builder<'_> {
                 _ => {}
             }
         }
-        Some(FieldDecl { docs, out, name: name?, ty: ty?, default, span })
+        Some(FieldDecl {
+            docs,
+            out,
+            name: name?,
+            ty: ty?,
+            default,
+            span,
+        })
     }
 
     fn type_expr(&mut self, p: Pair<Rule>) -> Option<TypeExpr> {
@@ -422,7 +536,11 @@ impl Builder<'_> {
                 _ => {}
             }
         }
-        Some(TypeExpr { alternatives, optional, span })
+        Some(TypeExpr {
+            alternatives,
+            optional,
+            span,
+        })
     }
 
     fn check_assign(&mut self, p: &Pair<Rule>) -> Option<Span> {
@@ -451,13 +569,21 @@ impl Builder<'_> {
                 let k = inner.next()?;
                 let key = if k.as_rule() == Rule::string {
                     let s = self.string(k);
-                    Ident { name: s.display(), span: s.span }
+                    Ident {
+                        name: s.display(),
+                        span: s.span,
+                    }
                 } else {
                     self.ident(k)
                 };
                 let colon = self.check_assign(&inner.next()?);
                 let value = self.expr(inner.next()?);
-                Entry::Attr(Attr { key, value, colon, span })
+                Entry::Attr(Attr {
+                    key,
+                    value,
+                    colon,
+                    span,
+                })
             }
             Rule::nested => {
                 let key = self.ident(inner.next()?);
@@ -469,7 +595,10 @@ impl Builder<'_> {
                             let l = part.into_inner().next()?;
                             label = Some(if l.as_rule() == Rule::string {
                                 let s = self.string(l);
-                                Ident { name: s.display(), span: s.span }
+                                Ident {
+                                    name: s.display(),
+                                    span: s.span,
+                                }
                             } else {
                                 self.ident(l)
                             });
@@ -477,9 +606,17 @@ impl Builder<'_> {
                         _ => body = Some(self.block(part)),
                     }
                 }
-                Entry::Nested(Nested { key, label, body: body?, span })
+                Entry::Nested(Nested {
+                    key,
+                    label,
+                    body: body?,
+                    span,
+                })
             }
-            Rule::spread => Entry::Spread(Spread { value: self.expr(inner.next()?), span }),
+            Rule::spread => Entry::Spread(Spread {
+                value: self.expr(inner.next()?),
+                span,
+            }),
             Rule::route_stmt => {
                 let keyword = self.span(&inner.next()?);
                 let mut paths = Vec::new();
@@ -500,7 +637,14 @@ impl Builder<'_> {
                         _ => {}
                     }
                 }
-                Entry::Route(RouteStmt { keyword, paths, hosts, target: target?, priority, span })
+                Entry::Route(RouteStmt {
+                    keyword,
+                    paths,
+                    hosts,
+                    target: target?,
+                    priority,
+                    span,
+                })
             }
             Rule::step_stmt => {
                 let keyword = self.span(&inner.next()?);
@@ -520,7 +664,11 @@ impl Builder<'_> {
                                 "<=" => Cmp::Le,
                                 _ => Cmp::Lt,
                             };
-                            bounds.push(Bound { cmp, cmp_span: self.span(&c), value: self.atom(b.next()?) });
+                            bounds.push(Bound {
+                                cmp,
+                                cmp_span: self.span(&c),
+                                value: self.atom(b.next()?),
+                            });
                         }
                         Rule::periods => {
                             for q in part.into_inner() {
@@ -533,13 +681,16 @@ impl Builder<'_> {
                             }
                         }
                         Rule::adjustment => {
-                            adjustment = Some(Adjustment { text: part.as_str().to_string(), span: self.span(&part) })
+                            adjustment = Some(Adjustment {
+                                text: part.as_str().to_string(),
+                                span: self.span(&part),
+                            })
                         }
                         _ => {}
                     }
                 }
                 let mut bounds = bounds.into_iter();
-                Entry::Step(StepStmt {
+                Entry::Step(Box::new(StepStmt {
                     keyword,
                     metric,
                     bound: bounds.next()?,
@@ -548,13 +699,18 @@ impl Builder<'_> {
                     period,
                     adjustment: adjustment?,
                     span,
-                })
+                }))
             }
             Rule::target_stmt => {
                 let keyword = self.span(&inner.next()?);
                 let metric = self.ident(inner.next()?);
                 let value = self.atom(inner.next()?);
-                Entry::Target(TargetStmt { keyword, metric, value, span })
+                Entry::Target(TargetStmt {
+                    keyword,
+                    metric,
+                    value,
+                    span,
+                })
             }
             _ => return None,
         })
@@ -564,7 +720,10 @@ impl Builder<'_> {
         match p.as_rule() {
             Rule::expr => match p.into_inner().next() {
                 Some(inner) => self.expr(inner),
-                None => Expr { kind: ExprKind::Error, span: Span::default() },
+                None => Expr {
+                    kind: ExprKind::Error,
+                    span: Span::default(),
+                },
             },
             _ => self.atom(p),
         }
@@ -578,7 +737,12 @@ impl Builder<'_> {
             Rule::cidr => {
                 let text = p.as_str();
                 if let Err(e) = Cidr::parse(text) {
-                    self.diags.push(diagnostics::bad_cidr(span, text, &e.why, e.suggestion.map(|c| c.to_string())));
+                    self.diags.push(diagnostics::bad_cidr(
+                        span,
+                        text,
+                        &e.why,
+                        e.suggestion.map(|c| c.to_string()),
+                    ));
                 }
                 ExprKind::Cidr(text.to_string())
             }
@@ -589,7 +753,10 @@ impl Builder<'_> {
                 let value = digits.parse::<f64>().unwrap_or(f64::NAN);
                 if !value.is_finite() || value.abs() >= 9_007_199_254_740_992.0 {
                     self.diags.push(diagnostics::bad_number(span, &text));
-                    return Expr { kind: ExprKind::Error, span };
+                    return Expr {
+                        kind: ExprKind::Error,
+                        span,
+                    };
                 }
                 ExprKind::Number { value, text, unit }
             }
@@ -598,7 +765,10 @@ impl Builder<'_> {
             Rule::call => {
                 let mut inner = p.into_inner();
                 let Some(name) = inner.next().map(|n| self.ident(n)) else {
-                    return Expr { kind: ExprKind::Error, span };
+                    return Expr {
+                        kind: ExprKind::Error,
+                        span,
+                    };
                 };
                 let args = inner.map(|a| self.expr(a)).collect();
                 ExprKind::Call { name, args }
@@ -618,8 +788,14 @@ impl Builder<'_> {
                     if let Some(a) = inner.next() {
                         self.check_assign(&a);
                     }
-                    let Some(value) = inner.next().map(|v| self.expr(v)) else { continue };
-                    arms.push(EnvArm { env, key_span, value });
+                    let Some(value) = inner.next().map(|v| self.expr(v)) else {
+                        continue;
+                    };
+                    arms.push(EnvArm {
+                        env,
+                        key_span,
+                        value,
+                    });
                 }
                 ExprKind::EnvSelect(arms)
             }
@@ -647,9 +823,9 @@ impl Builder<'_> {
                         "\"" => Some('"'),
                         "\\" => Some('\\'),
                         "$" => Some('$'),
-                        s if s.starts_with("u{") => {
-                            u32::from_str_radix(&s[2..s.len() - 1], 16).ok().and_then(char::from_u32)
-                        }
+                        s if s.starts_with("u{") => u32::from_str_radix(&s[2..s.len() - 1], 16)
+                            .ok()
+                            .and_then(char::from_u32),
                         _ => None,
                     };
                     match ch {
@@ -663,7 +839,10 @@ impl Builder<'_> {
                 Rule::interp => {
                     let ispan = self.span(&part);
                     if let Some(path) = part.into_inner().next() {
-                        parts.push(StrPart::Interp(path.into_inner().map(|i| self.ident(i)).collect(), ispan));
+                        parts.push(StrPart::Interp(
+                            path.into_inner().map(|i| self.ident(i)).collect(),
+                            ispan,
+                        ));
                     }
                 }
                 _ => {}

@@ -22,8 +22,9 @@ pub fn stack(n: usize) -> String {
     s
 }
 
-/// Runs `f` `iters` times after a warm-up and returns (median, p95).
-pub fn measure(iters: usize, mut f: impl FnMut()) -> (Duration, Duration) {
+/// Runs `f` `iters` times after a warm-up and returns (min, median, p95). The minimum is
+/// the steadiest figure on a shared machine; the median and p95 show the spread.
+pub fn measure(iters: usize, mut f: impl FnMut()) -> (Duration, Duration, Duration) {
     for _ in 0..iters.div_ceil(10) {
         f();
     }

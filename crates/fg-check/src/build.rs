@@ -169,6 +169,8 @@ pub struct Builder<'a> {
     pub diags: Vec<Diagnostic>,
     decls: &'a [CheckedDecl],
     spans: HashMap<&'a str, Span>,
+    /// Service name → index in `Model::services`.
+    service_index: HashMap<String, usize>,
 }
 
 impl<'a> Builder<'a> {
@@ -181,6 +183,7 @@ impl<'a> Builder<'a> {
             diags: Vec::new(),
             decls,
             spans,
+            service_index: HashMap::new(),
         }
     }
 
@@ -199,6 +202,12 @@ impl<'a> Builder<'a> {
             let s = self.service(d, &model.app, network);
             model.services.push(s);
         }
+        self.service_index = model
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.clone(), i))
+            .collect();
         for d in self.decls.iter().filter(|d| d.kind == "balancer") {
             let network = self.network_of(d, &networks);
             let b = self.balancer(d, &model, network);
@@ -1265,7 +1274,7 @@ impl<'a> Builder<'a> {
     }
 
     fn check_route_target(&mut self, service: &str, span: Span, model: &Model, network: &str) {
-        let Some(s) = model.service(service) else {
+        let Some(s) = self.service_index.get(service).map(|&i| &model.services[i]) else {
             return;
         };
         let decl = self.spans.get(service).copied().unwrap_or(s.span);
@@ -1395,18 +1404,24 @@ impl<'a> Builder<'a> {
     // ------------------------------------------------------------------ whole stack
 
     fn cross_checks(&mut self, model: &Model) {
+        // Which services receive traffic, computed once: per-service scans are quadratic.
+        let mut routed_set: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        for b in &model.balancers {
+            for l in &b.listeners {
+                routed_set.extend(l.routes.iter().map(|r| r.service.as_str()));
+                routed_set.extend(l.default_service());
+            }
+        }
+        let bodies: HashMap<&str, &CheckedDecl> = self
+            .decls
+            .iter()
+            .filter(|d| d.kind == "service")
+            .map(|d| (d.name.as_str(), d))
+            .collect();
         for s in &model.services {
-            let routed = model.routes_to(&s.name).next().is_some()
-                || model.balancers.iter().any(|b| {
-                    b.listeners
-                        .iter()
-                        .any(|l| l.default_service() == Some(&s.name))
-                });
+            let routed = routed_set.contains(s.name.as_str());
             let decl = self.spans.get(s.name.as_str()).copied().unwrap_or(s.span);
-            let sr = self
-                .decls
-                .iter()
-                .find(|d| d.name == s.name && d.kind == "service");
+            let sr = bodies.get(s.name.as_str()).copied();
             let r = sr.map(|d| R::new(&d.body, d.name_span));
             if s.health.is_some() && !routed {
                 self.diags.push(d::unrouted_health(

@@ -221,6 +221,16 @@ pub fn let_cycle(span: Span, use_span: Span, chain: &[String]) -> Diagnostic {
     .with_help("break the cycle: one of these bindings must not use the others")
 }
 
+pub fn let_too_deep(span: Span, max: usize) -> Diagnostic {
+    Diagnostic::error(
+        codes::CYCLE,
+        span,
+        format!("`let` bindings refer to each other more than {max} deep"),
+        "too deep",
+    )
+    .with_help("shorten the chain of bindings")
+}
+
 pub fn container_cycle(span: Span, cycle: &[String]) -> Diagnostic {
     Diagnostic::error(
         codes::CYCLE,

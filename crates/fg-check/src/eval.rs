@@ -16,6 +16,9 @@ use crate::stdlib::stdlib;
 use crate::types::Ty;
 use crate::value::{Field, Origin, Part, Record, Ref, V, Value};
 
+/// How deep `let` bindings may refer to one another.
+const MAX_LET_DEPTH: usize = 128;
+
 /// What a top-level name is bound to.
 #[derive(Debug, Clone, Copy)]
 pub enum Binding<'a> {
@@ -508,6 +511,11 @@ impl<'a> Evaluator<'a> {
                 .map(|(n, _)| n.clone())
                 .collect();
             self.diags.push(d::let_cycle(l.name.span, use_span, &chain));
+            return Value::error(use_span);
+        }
+        // A chain of thousands of `let`s referring to the next would exhaust the stack.
+        if self.in_progress.len() >= MAX_LET_DEPTH {
+            self.diags.push(d::let_too_deep(use_span, MAX_LET_DEPTH));
             return Value::error(use_span);
         }
         self.in_progress.push((name.clone(), l.name.span));

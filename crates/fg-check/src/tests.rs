@@ -137,3 +137,14 @@ fn database_access() {
         &[("FG0502", 3)],
     );
 }
+
+#[test]
+fn long_let_chains_do_not_exhaust_the_stack() {
+    let mut src = String::new();
+    for i in 0..5000 {
+        src.push_str(&format!("let l{i} = l{}\n", i + 1));
+    }
+    src.push_str("let l5000 = 1\n");
+    let got = codes(&src);
+    assert!(got.iter().any(|(c, _)| c == "FG0110"), "{got:?}");
+}

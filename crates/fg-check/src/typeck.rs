@@ -144,8 +144,10 @@ impl<'a> Typeck<'a> {
                 _ => {
                     let v = self.check(&f.value, &def.ty);
                     out.fields.push(Field {
+                        key: f.key.clone(),
+                        key_span: f.key_span,
                         value: v,
-                        ..f.clone()
+                        origin: f.origin,
                     });
                 }
             }
@@ -390,9 +392,12 @@ impl<'a> Typeck<'a> {
                                 self.diags.push(d::block_takes_no_label(f.key_span, &f.key));
                                 return None;
                             }
+                            let value = self.check(&f.value, inner);
                             Some(Field {
-                                value: self.check(&f.value, inner),
-                                ..f.clone()
+                                key: f.key.clone(),
+                                key_span: f.key_span,
+                                value,
+                                origin: f.origin,
                             })
                         })
                         .collect();

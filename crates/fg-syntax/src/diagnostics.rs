@@ -62,3 +62,14 @@ pub fn bad_escape(span: Span, text: &str) -> Diagnostic {
     Diagnostic::error(codes::BAD_ESCAPE, span, format!("unknown escape `{text}`"), "not an escape")
         .with_help("valid escapes are `\\n`, `\\t`, `\\r`, `\\\"`, `\\\\`, `\\$` and `\\u{…}`; write `\\\\` for a backslash")
 }
+
+/// Brackets nested deeper than the parser accepts.
+pub fn too_deep(span: Span, max: usize) -> Diagnostic {
+    Diagnostic::error(
+        codes::SYNTAX,
+        span,
+        format!("blocks and lists nested deeper than {max} levels"),
+        "too deep",
+    )
+    .with_help("flatten the structure; no stack needs this much nesting")
+}

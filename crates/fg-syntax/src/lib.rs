@@ -9,6 +9,10 @@
 //!
 //! This crate knows nothing about schemas, types or AWS; it does no I/O.
 
+// pest_derive expands to `alloc::` paths when pest runs without `std` (which we do, to
+// drop its per-rule stack probe; `parser.rs` bounds nesting depth instead).
+extern crate alloc;
+
 pub mod ast;
 mod diagnostics;
 pub mod lit;

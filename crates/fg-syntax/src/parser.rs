@@ -23,6 +23,11 @@ pub struct Parse {
 /// How many errors one file may report before the parser stops recovering.
 const MAX_ROUNDS: usize = 32;
 
+/// The deepest nesting of brackets the parser accepts. pest and the later stages recurse
+/// once per level; bounding the depth up front keeps hostile input from exhausting the
+/// stack (no real stack comes near it).
+pub const MAX_DEPTH: usize = 64;
+
 /// Parses `text` as file `file_id`. Never fails; never panics.
 pub fn parse(file_id: FileId, text: &str) -> Parse {
     let mut diagnostics = Vec::new();
@@ -30,6 +35,17 @@ pub fn parse(file_id: FileId, text: &str) -> Parse {
     let mut masked: Option<String> = text
         .starts_with('\u{FEFF}')
         .then(|| format!("   {}", &text[3..]));
+    if let Some(pos) = too_deep(text) {
+        let end = pos + text[pos..].chars().next().map_or(0, char::len_utf8);
+        diagnostics.push(diagnostics::too_deep(
+            Span::new(file_id, pos, end),
+            MAX_DEPTH,
+        ));
+        return Parse {
+            file: File::default(),
+            diagnostics,
+        };
+    }
     let mut recovered: Vec<(Ident, Ident, Span)> = Vec::new();
     for _ in 0..MAX_ROUNDS {
         let current = masked.as_deref().unwrap_or(text);
@@ -82,6 +98,39 @@ pub fn parse(file_id: FileId, text: &str) -> Parse {
         file: File::default(),
         diagnostics,
     }
+}
+
+/// The offset of the first bracket nested deeper than [`MAX_DEPTH`], ignoring strings and
+/// comments.
+fn too_deep(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(i);
+                }
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// The part of the text to blank out after an error at `pos`: the line, when it is

@@ -199,3 +199,18 @@ fn never_panics_on_junk() {
         let _ = parse(FileId(0), src);
     }
 }
+
+#[test]
+fn deep_nesting_is_a_diagnostic_not_a_crash() {
+    for open in ["[", "{", "("] {
+        let src = format!("let a = {}", open.repeat(100_000));
+        let p = parse(FileId(0), &src);
+        assert_eq!(p.diagnostics.len(), 1);
+        assert!(p.diagnostics[0].message.contains("nested deeper"));
+    }
+    // Brackets inside strings and comments do not count.
+    let src = format!("let a = \"{}\" // {}", "[".repeat(100), "{".repeat(100));
+    assert!(parse(FileId(0), &src).diagnostics.is_empty());
+    let nested = format!("let a = {}1{}", "[".repeat(60), "]".repeat(60));
+    assert!(parse(FileId(0), &nested).diagnostics.is_empty());
+}

@@ -8,10 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// The repository root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 /// All files under `dir` with extension `ext`, sorted.
@@ -48,11 +45,9 @@ pub fn golden(path: &Path, actual: &str) -> Option<String> {
             std::fs::write(path, actual).expect("write golden file");
             None
         }
-        Ok(expected) => Some(format!(
-            "{} differs (FGC_UPDATE=1 regenerates):\n{}",
-            path.display(),
-            diff(&expected, actual)
-        )),
+        Ok(expected) => {
+            Some(format!("{} differs (FGC_UPDATE=1 regenerates):\n{}", path.display(), diff(&expected, actual)))
+        }
         Err(e) => Some(format!("{}: {e}", path.display())),
     }
 }

@@ -7,14 +7,7 @@ use fg_check::{Analysis, Options, analyze};
 use fg_tests::{DiskHost, files, golden, root};
 
 fn check_all(path: &Path) -> Analysis {
-    analyze(
-        &DiskHost,
-        &path.to_string_lossy(),
-        &Options {
-            env: None,
-            all_envs: true,
-        },
-    )
+    analyze(&DiskHost, &path.to_string_lossy(), &Options { env: None, all_envs: true })
 }
 
 /// One line per diagnostic: `FG0302 error 7:12 message`.
@@ -23,19 +16,8 @@ fn diag_lines(a: &Analysis) -> String {
     for d in &a.diagnostics {
         let f = a.sources.get(d.primary.span.file);
         let lc = f.line_col(d.primary.span.start as usize);
-        let file = Path::new(&f.path)
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "{} {} {}:{}:{} {}\n",
-            d.code,
-            d.severity.as_str(),
-            file,
-            lc.line,
-            lc.col,
-            d.message
-        ));
+        let file = Path::new(&f.path).file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        out.push_str(&format!("{} {} {}:{}:{} {}\n", d.code, d.severity.as_str(), file, lc.line, lc.col, d.message));
     }
     out
 }
@@ -49,12 +31,7 @@ fn expected_codes(text: &str) -> Vec<String> {
 }
 
 fn finish(failures: Vec<String>) {
-    assert!(
-        failures.is_empty(),
-        "{} failure(s):\n\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
+    assert!(failures.is_empty(), "{} failure(s):\n\n{}", failures.len(), failures.join("\n\n"));
 }
 
 /// Every program under tests/errors fails with the diagnostics recorded beside it, and
@@ -63,11 +40,7 @@ fn finish(failures: Vec<String>) {
 fn error_corpus() {
     let dir = root().join("tests/errors");
     let inputs = files(&dir, "fg");
-    assert!(
-        inputs.len() >= 60,
-        "the corpus has {} programs, fewer than 60",
-        inputs.len()
-    );
+    assert!(inputs.len() >= 60, "the corpus has {} programs, fewer than 60", inputs.len());
     let mut failures = Vec::new();
     for path in &inputs {
         let text = std::fs::read_to_string(path).unwrap_or_default();
@@ -79,10 +52,7 @@ fn error_corpus() {
         }
         for code in &promised {
             if !a.diagnostics.iter().any(|d| d.code.0 == code) {
-                failures.push(format!(
-                    "{}: expected {code}, got:\n{lines}",
-                    path.display()
-                ));
+                failures.push(format!("{}: expected {code}, got:\n{lines}", path.display()));
             }
         }
         if !a.has_errors() && !promised.iter().any(|c| is_warning_code(c)) {
@@ -109,15 +79,8 @@ fn every_code_is_tested() {
             }
         }
     }
-    let missing: Vec<&str> = fg_diag::CODES
-        .iter()
-        .map(|c| c.code)
-        .filter(|c| !seen.contains(*c))
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "codes with no program in tests/errors: {missing:?}"
-    );
+    let missing: Vec<&str> = fg_diag::CODES.iter().map(|c| c.code).filter(|c| !seen.contains(*c)).collect();
+    assert!(missing.is_empty(), "codes with no program in tests/errors: {missing:?}");
 }
 
 /// A few diagnostics rendered in full, as users see them.
@@ -136,10 +99,7 @@ fn rendered_reports() {
 
 /// Code lines (not blank, not comments) of a `.fg` file.
 fn code_lines(text: &str) -> usize {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with("//"))
-        .count()
+    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("//")).count()
 }
 
 /// The examples check clean in every environment and stay well under the size of the
@@ -157,18 +117,13 @@ fn examples_check_clean() {
     }
     // The seeds' own infrastructure code, in lines: Terraform for 000 and 002 as the issue
     // counts it, the CloudFormation YAML of 001 (its non-blank template lines).
-    let budgets = [
-        ("messages-with-mysql.fg", 287),
-        ("spot-autoscaled-service.fg", 120),
-        ("two-services-path-routing.fg", 253),
-    ];
+    let budgets =
+        [("messages-with-mysql.fg", 287), ("spot-autoscaled-service.fg", 120), ("two-services-path-routing.fg", 253)];
     for (name, seed_lines) in budgets {
         let text = std::fs::read_to_string(root().join("examples").join(name)).unwrap_or_default();
         let n = code_lines(&text);
         if n * 4 >= seed_lines {
-            failures.push(format!(
-                "{name}: {n} code lines, not under a quarter of {seed_lines}"
-            ));
+            failures.push(format!("{name}: {n} code lines, not under a quarter of {seed_lines}"));
         }
     }
     finish(failures);
@@ -275,14 +230,7 @@ fn no_panic_on_mutations() {
         for v in variants {
             let host = fg_check::MemoryHost::new().with("m.fg", &v);
             let result = std::panic::catch_unwind(|| {
-                let a = analyze(
-                    &host,
-                    "m.fg",
-                    &Options {
-                        env: None,
-                        all_envs: true,
-                    },
-                );
+                let a = analyze(&host, "m.fg", &Options { env: None, all_envs: true });
                 let parse = fg_syntax::parse(fg_diag::FileId(0), &v);
                 (a.diagnostics.len(), parse.diagnostics.len())
             });

@@ -8,16 +8,9 @@ fn main() {
     for n in [100, 1000] {
         let src = stack(n);
         let host = MemoryHost::new().with("bench.fg", &src);
-        let opts = Options {
-            env: Some("prod".into()),
-            all_envs: false,
-        };
+        let opts = Options { env: Some("prod".into()), all_envs: false };
         let a = analyze(&host, "bench.fg", &opts);
-        assert!(
-            !a.has_errors(),
-            "generated stack has errors: {:?}",
-            a.diagnostics.first()
-        );
+        assert!(!a.has_errors(), "generated stack has errors: {:?}", a.diagnostics.first());
         assert_eq!(a.model.services.len(), n);
         let (parse_min, parse_med, _) = measure(30, || {
             std::hint::black_box(fg_syntax::parse(fg_diag::FileId(0), &src));

@@ -36,9 +36,5 @@ pub fn measure(iters: usize, mut f: impl FnMut()) -> (Duration, Duration, Durati
         })
         .collect();
     times.sort();
-    (
-        times[0],
-        times[times.len() / 2],
-        times[(times.len() * 95 / 100).min(times.len() - 1)],
-    )
+    (times[0], times[times.len() / 2], times[(times.len() * 95 / 100).min(times.len() - 1)])
 }

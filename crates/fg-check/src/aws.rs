@@ -32,40 +32,25 @@ pub fn nearest_memory(cpu: u32, memory: u32) -> Vec<u32> {
 
 /// The CPU sizes whose memory range includes `memory`.
 pub fn cpus_for_memory(memory: u32) -> Vec<u32> {
-    FARGATE_CPU
-        .iter()
-        .copied()
-        .filter(|&c| fargate_memory(c).contains(&memory))
-        .collect()
+    FARGATE_CPU.iter().copied().filter(|&c| fargate_memory(c).contains(&memory)).collect()
 }
 
 /// Formats MiB the way a user would write it: `512MiB`, `2GiB`.
 pub fn fmt_mib(mib: u32) -> String {
-    if mib.is_multiple_of(1024) {
-        format!("{}GiB", mib / 1024)
-    } else {
-        format!("{mib}MiB")
-    }
+    if mib.is_multiple_of(1024) { format!("{}GiB", mib / 1024) } else { format!("{mib}MiB") }
 }
 
 /// Retention periods CloudWatch Logs accepts, in days.
-pub const LOG_RETENTION_DAYS: &[u32] = &[
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-    3288, 3653,
-];
+pub const LOG_RETENTION_DAYS: &[u32] =
+    &[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 /// Why a load balancer or target group name is invalid, if it is.
 pub fn elb_name_problem(name: &str) -> Option<String> {
     if name.len() > 32 {
         return Some(format!("{} characters, at most 32 allowed", name.len()));
     }
-    if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
-    {
-        return Some(format!(
-            "`{c}` is not allowed: letters, digits and `-` only"
-        ));
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
+        return Some(format!("`{c}` is not allowed: letters, digits and `-` only"));
     }
     if name.starts_with('-') || name.ends_with('-') {
         return Some("must not start or end with `-`".into());
@@ -80,10 +65,7 @@ pub fn elb_name_problem(name: &str) -> Option<String> {
 pub fn engine_version_known(engine: &str, version: &str) -> bool {
     let major = |v: &str| v.split('.').next().unwrap_or("").to_string();
     match engine {
-        "postgres" => matches!(
-            major(version).as_str(),
-            "11" | "12" | "13" | "14" | "15" | "16" | "17"
-        ),
+        "postgres" => matches!(major(version).as_str(), "11" | "12" | "13" | "14" | "15" | "16" | "17"),
         "mysql" => {
             let mm: String = version.split('.').take(2).collect::<Vec<_>>().join(".");
             matches!(mm.as_str(), "5.7" | "8.0" | "8.4")
@@ -152,14 +134,8 @@ mod tests {
         assert_eq!(fargate_memory(2048).first(), Some(&4096));
         assert_eq!(fargate_memory(2048).last(), Some(&16384));
         assert_eq!(fargate_memory(4096).len(), 23); // 8..=30 GiB
-        assert_eq!(
-            fargate_memory(8192),
-            (16..=60).step_by(4).map(|g| g * 1024).collect::<Vec<_>>()
-        );
-        assert_eq!(
-            fargate_memory(16384),
-            (32..=120).step_by(8).map(|g| g * 1024).collect::<Vec<_>>()
-        );
+        assert_eq!(fargate_memory(8192), (16..=60).step_by(4).map(|g| g * 1024).collect::<Vec<_>>());
+        assert_eq!(fargate_memory(16384), (32..=120).step_by(8).map(|g| g * 1024).collect::<Vec<_>>());
         assert!(fargate_memory(300).is_empty());
         // Every CPU size's smallest memory is twice its CPU in MiB.
         for cpu in FARGATE_CPU {

@@ -39,9 +39,7 @@ impl<'a> R<'a> {
     }
 
     fn written(&self, k: &str) -> bool {
-        self.rec
-            .field(k)
-            .is_some_and(|f| f.origin != Origin::Default)
+        self.rec.field(k).is_some_and(|f| f.origin != Origin::Default)
     }
 
     fn span(&self, k: &str) -> Span {
@@ -95,16 +93,21 @@ impl<'a> R<'a> {
         self.v(k).map_or(&[], Value::as_list)
     }
 
+    /// A nested record, anchored (for "missing field" and whole-block findings) at the
+    /// key the user wrote, not the whole block.
     fn rec(&self, k: &str) -> Option<R<'a>> {
         let v = self.v(k)?;
-        v.as_record().map(|r| R::new(r, v.span))
+        v.as_record().map(|r| R::new(r, self.key_span(k)))
+    }
+
+    /// True when the field was written but its value is invalid (already reported), so
+    /// that checks depending on it stay quiet instead of cascading.
+    fn invalid(&self, k: &str) -> bool {
+        self.rec.get(k).is_some_and(|v| matches!(v.kind, V::Error))
     }
 
     fn strings(&self, k: &str) -> Vec<String> {
-        self.list(k)
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect()
+        self.list(k).iter().filter_map(|v| v.as_str().map(str::to_string)).collect()
     }
 
     fn ref_name(&self, k: &str) -> Option<String> {
@@ -118,10 +121,7 @@ impl<'a> R<'a> {
         let Some(r) = self.v(k).and_then(Value::as_record) else {
             return Vec::new();
         };
-        r.fields
-            .iter()
-            .filter_map(|f| to_text(&f.value).map(|t| (f.key.clone(), t)))
-            .collect()
+        r.fields.iter().filter_map(|f| to_text(&f.value).map(|t| (f.key.clone(), t))).collect()
     }
 
     fn secrets(&self, k: &str) -> Vec<(String, Secret)> {
@@ -171,27 +171,19 @@ pub struct Builder<'a> {
     spans: HashMap<&'a str, Span>,
     /// Service name → index in `Model::services`.
     service_index: HashMap<String, usize>,
+    /// Services whose `port` was written but is invalid: routes to them are not reported
+    /// again as routes to a service without a port.
+    invalid_port: std::collections::HashSet<String>,
 }
 
 impl<'a> Builder<'a> {
     pub fn new(decls: &'a [CheckedDecl]) -> Self {
-        let spans = decls
-            .iter()
-            .map(|d| (d.name.as_str(), d.name_span))
-            .collect();
-        Builder {
-            diags: Vec::new(),
-            decls,
-            spans,
-            service_index: HashMap::new(),
-        }
+        let spans = decls.iter().map(|d| (d.name.as_str(), d.name_span)).collect();
+        Builder { diags: Vec::new(), decls, spans, service_index: HashMap::new(), invalid_port: Default::default() }
     }
 
     pub fn build(&mut self, app: App) -> Model {
-        let mut model = Model {
-            app,
-            ..Model::default()
-        };
+        let mut model = Model { app, ..Model::default() };
         let networks: Vec<&str> = self.of_kind("network").map(|d| d.name.as_str()).collect();
         for d in self.decls.iter().filter(|d| d.kind == "network") {
             let n = self.network(d);
@@ -202,12 +194,7 @@ impl<'a> Builder<'a> {
             let s = self.service(d, &model.app, network);
             model.services.push(s);
         }
-        self.service_index = model
-            .services
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.name.clone(), i))
-            .collect();
+        self.service_index = model.services.iter().enumerate().map(|(i, s)| (s.name.clone(), i)).collect();
         for d in self.decls.iter().filter(|d| d.kind == "balancer") {
             let network = self.network_of(d, &networks);
             let b = self.balancer(d, &model, network);
@@ -234,8 +221,7 @@ impl<'a> Builder<'a> {
         match networks {
             [one] => (*one).to_string(),
             _ => {
-                self.diags
-                    .push(d::ambiguous_network(decl.name_span, &decl.kind, networks));
+                self.diags.push(d::ambiguous_network(decl.name_span, &decl.kind, networks));
                 String::new()
             }
         }
@@ -247,38 +233,22 @@ impl<'a> Builder<'a> {
         let r = R::new(&decl.body, decl.name_span);
         let cidr = match r.v("cidr").map(|v| &v.kind) {
             Some(V::Cidr(c)) => *c,
-            _ => Cidr {
-                addr: 10 << 24,
-                prefix: 16,
-            },
+            _ => Cidr { addr: 10 << 24, prefix: 16 },
         };
         if !(16..=28).contains(&cidr.prefix) {
-            self.diags
-                .push(d::vpc_cidr(r.span("cidr"), &cidr.to_string(), "VPC"));
+            self.diags.push(d::vpc_cidr(r.span("cidr"), &cidr.to_string(), "VPC"));
         }
         let zones = match r.v("zones").map(|v| &v.kind) {
             Some(V::Int(n)) => {
                 if !(1..=6).contains(n) {
-                    self.diags.push(d::out_of_range(
-                        r.span("zones"),
-                        "zones",
-                        &n.to_string(),
-                        "1",
-                        "6",
-                    ));
+                    self.diags.push(d::out_of_range(r.span("zones"), "zones", &n.to_string(), "1", "6"));
                 }
                 Zones::Count((*n).clamp(1, 6) as u32)
             }
             Some(V::List(_)) => {
                 let names = r.strings("zones");
                 if names.is_empty() {
-                    self.diags.push(d::out_of_range(
-                        r.span("zones"),
-                        "zones",
-                        "no zones",
-                        "1",
-                        "6",
-                    ));
+                    self.diags.push(d::out_of_range(r.span("zones"), "zones", "no zones", "1", "6"));
                 }
                 Zones::Names(names)
             }
@@ -294,8 +264,7 @@ impl<'a> Builder<'a> {
             if r.written(key) {
                 let list = r.list(key);
                 if list.len() != zone_count {
-                    this.diags
-                        .push(d::subnet_count(r.span(key), key, list.len(), zone_count));
+                    this.diags.push(d::subnet_count(r.span(key), key, list.len(), zone_count));
                 }
                 let out: Vec<Cidr> = list
                     .iter()
@@ -306,15 +275,9 @@ impl<'a> Builder<'a> {
                     .collect();
                 for (c, v) in out.iter().zip(list) {
                     if !cidr.contains(*c) {
-                        this.diags.push(d::subnet_outside(
-                            v.span,
-                            &c.to_string(),
-                            &cidr.to_string(),
-                            r.span("cidr"),
-                        ));
+                        this.diags.push(d::subnet_outside(v.span, &c.to_string(), &cidr.to_string(), r.span("cidr")));
                     } else if !(16..=28).contains(&c.prefix) {
-                        this.diags
-                            .push(d::vpc_cidr(v.span, &c.to_string(), "subnet"));
+                        this.diags.push(d::vpc_cidr(v.span, &c.to_string(), "subnet"));
                     }
                 }
                 out
@@ -322,28 +285,18 @@ impl<'a> Builder<'a> {
                 derived = true;
                 let fits = (0..=16).contains(&bits) && cidr.prefix as i64 + bits <= 28;
                 if !fits || (1usize << bits.clamp(0, 16)) < 2 * zone_count {
-                    this.diags.push(d::derived_subnets_do_not_fit(
-                        r.span("subnet_bits"),
-                        &cidr.to_string(),
-                        bits,
-                        zone_count,
-                    ));
+                    let span = if r.written("subnet_bits") { r.span("subnet_bits") } else { r.span("cidr") };
+                    this.diags.push(d::derived_subnets_do_not_fit(span, &cidr.to_string(), bits, zone_count));
                     return Vec::new();
                 }
-                (0..zone_count)
-                    .filter_map(|i| cidr.subnet(bits as u8, (offset + i) as u32))
-                    .collect()
+                (0..zone_count).filter_map(|i| cidr.subnet(bits as u8, (offset + i) as u32)).collect()
             }
         };
         let public = subnets("public_subnets", 0, self);
         let private = subnets("private_subnets", zone_count, self);
         // Overlaps, reported once per pair at the later subnet.
         let spans_of = |key: &str| -> Vec<Span> {
-            if r.written(key) {
-                r.list(key).iter().map(|v| v.span).collect()
-            } else {
-                vec![r.span(key); zone_count]
-            }
+            if r.written(key) { r.list(key).iter().map(|v| v.span).collect() } else { vec![r.span(key); zone_count] }
         };
         let all: Vec<(Cidr, Span)> = public
             .iter()
@@ -354,8 +307,7 @@ impl<'a> Builder<'a> {
         for (i, (a, sa)) in all.iter().enumerate() {
             for (b, sb) in &all[..i] {
                 if a.overlaps(*b) {
-                    self.diags
-                        .push(d::subnet_overlap(*sa, *sb, &a.to_string(), &b.to_string()));
+                    self.diags.push(d::subnet_overlap(*sa, *sb, &a.to_string(), &b.to_string()));
                 }
             }
         }
@@ -378,9 +330,7 @@ impl<'a> Builder<'a> {
             .collect();
         endpoints.sort();
         endpoints.dedup();
-        let flow_logs = r
-            .bool("flow_logs")
-            .then(|| self.retention_days(&r, "flow_log_retention"));
+        let flow_logs = r.bool("flow_logs").then(|| self.retention_days(&r, "flow_log_retention"));
         Network {
             name: decl.name.clone(),
             span: decl.span,
@@ -410,18 +360,21 @@ impl<'a> Builder<'a> {
     }
 
     /// Whole seconds of a duration field in `lo..=hi`, reporting otherwise.
-    fn seconds(
-        &mut self,
-        r: &R,
-        key: &str,
-        range: (u64, u64),
-        code: fg_diag::Code,
-        what: &str,
-    ) -> u32 {
+    fn seconds(&mut self, r: &R, key: &str, range: (u64, u64), code: fg_diag::Code, what: &str) -> u32 {
+        self.seconds_ok(r, key, range, code, what)
+            .unwrap_or_else(|| (r.ms(key).unwrap_or(range.0 * 1000) / 1000) as u32)
+    }
+
+    /// As [`Builder::seconds`], but `None` when the value is invalid, so that checks
+    /// relating it to other values stay quiet.
+    fn seconds_ok(&mut self, r: &R, key: &str, range: (u64, u64), code: fg_diag::Code, what: &str) -> Option<u32> {
+        if r.invalid(key) {
+            return None;
+        }
         let ms = r.ms(key).unwrap_or(range.0 * 1000);
         if !ms.is_multiple_of(1000) {
             self.diags.push(d::whole_seconds(r.span(key), what, ms));
-            return (ms / 1000) as u32;
+            return None;
         }
         let s = ms / 1000;
         if s < range.0 || s > range.1 {
@@ -433,8 +386,9 @@ impl<'a> Builder<'a> {
                 &format!("{}s", range.0),
                 &format!("{}s", range.1),
             ));
+            return None;
         }
-        s as u32
+        Some(s as u32)
     }
 
     // ------------------------------------------------------------------ service
@@ -450,35 +404,29 @@ impl<'a> Builder<'a> {
             Some(b) => {
                 let mib = (b / (1 << 20)) as u32;
                 if b % (1 << 20) != 0 {
-                    self.diags
-                        .push(d::fargate_memory_granularity(r.span("memory"), b));
+                    self.diags.push(d::fargate_memory_granularity(r.span("memory"), b, cpu));
                 } else if cpu_ok && !aws::fargate_memory(cpu).contains(&mib) {
-                    self.diags.push(d::fargate_memory(
-                        r.span("memory"),
-                        cpu,
-                        mib,
-                        r.span("cpu"),
-                        r.written("cpu"),
-                    ));
+                    self.diags.push(d::fargate_memory(r.span("memory"), cpu, mib, r.span("cpu"), r.written("cpu")));
                 }
                 (mib, false)
             }
-            None => (
-                aws::fargate_memory(cpu).first().copied().unwrap_or(512),
-                true,
-            ),
+            None => (aws::fargate_memory(cpu).first().copied().unwrap_or(512), true),
         };
-        let count = self.count(&r, "count");
+        // With scaling and no written count, start at the scaling minimum.
+        let scale_min = r.rec("scale").and_then(|s| s.int("min")).filter(|m| *m >= 0);
+        let count = match scale_min {
+            Some(min) if !r.written("count") => min.min(5000) as u32,
+            _ => self.count(&r, "count"),
+        };
+        if r.invalid("port") {
+            self.invalid_port.insert(decl.name.clone());
+        }
         let port = r.int("port").map(|p| p as u16);
         let health = r.rec("health").map(|h| self.health(&h));
         let container_health = r.rec("container_health").map(|h| self.container_health(&h));
         let log_retention_days = self.retention_days(&r, "log_retention");
         let capacity = match r.v("capacity").map(|v| &v.kind) {
-            Some(V::Word(w)) if w == "spot" => Capacity {
-                on_demand: 0,
-                spot: 1,
-                base: 0,
-            },
+            Some(V::Word(w)) if w == "spot" => Capacity { on_demand: 0, spot: 1, base: 0 },
             Some(V::Record(_)) => {
                 let c = r.rec("capacity").unwrap_or(r);
                 let mix = Capacity {
@@ -490,22 +438,13 @@ impl<'a> Builder<'a> {
                     self.diags.push(d::capacity_weights(c.anchor));
                 }
                 if mix.base > count {
-                    self.diags
-                        .push(d::capacity_base(c.span("base"), mix.base, count));
+                    self.diags.push(d::capacity_base(c.span("base"), mix.base, count));
                 }
                 mix
             }
-            _ => Capacity {
-                on_demand: 1,
-                spot: 0,
-                base: 0,
-            },
+            _ => Capacity { on_demand: 1, spot: 0, base: 0 },
         };
-        let subnets = if r.word("subnets") == Some("public") {
-            SubnetKind::Public
-        } else {
-            SubnetKind::Private
-        };
+        let subnets = if r.word("subnets") == Some("public") { SubnetKind::Public } else { SubnetKind::Private };
         let public_ip = r.bool("public_ip");
         if public_ip && subnets == SubnetKind::Private {
             self.diags.push(d::public_ip_private(r.span("public_ip")));
@@ -515,21 +454,9 @@ impl<'a> Builder<'a> {
             let min = dr.percent("min_healthy").unwrap_or(100.0);
             let max = dr.percent("max").unwrap_or(200.0);
             if !(0.0..=100.0).contains(&min) || min.fract() != 0.0 {
-                self.diags.push(d::deployment_percent(
-                    dr.span("min_healthy"),
-                    "min_healthy",
-                    min,
-                    "0%",
-                    "100%",
-                ));
+                self.diags.push(d::deployment_percent(dr.span("min_healthy"), "min_healthy", min, "0%", "100%"));
             } else if !(100.0..=200.0).contains(&max) || max.fract() != 0.0 {
-                self.diags.push(d::deployment_percent(
-                    dr.span("max"),
-                    "max",
-                    max,
-                    "100%",
-                    "200%",
-                ));
+                self.diags.push(d::deployment_percent(dr.span("max"), "max", max, "100%", "200%"));
             } else if min == 100.0 && max == 100.0 {
                 self.diags.push(d::deployment_stuck(dr.span("max")));
             }
@@ -537,79 +464,62 @@ impl<'a> Builder<'a> {
                 blue_green: dr.word("strategy") == Some("blue_green"),
                 min_healthy_percent: min as u32,
                 max_percent: max as u32,
-                circuit_breaker: dr
-                    .v("circuit_breaker")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(true),
+                circuit_breaker: dr.v("circuit_breaker").and_then(Value::as_bool).unwrap_or(true),
                 rollback: dr.v("rollback").and_then(Value::as_bool).unwrap_or(true),
                 bake_time_s: (dr.ms("bake_time").unwrap_or(0) / 1000) as u32,
             }
         };
-        let sidecars: Vec<Sidecar> = r
+        // Each sidecar with its checked record (labels, spans); placeholders of blocks
+        // written without a label were reported already and are skipped.
+        let sidecar_recs: Vec<R> = r
             .list("sidecar")
             .iter()
-            .filter_map(|v| v.as_record().map(|rec| self.sidecar(R::new(rec, v.span))))
+            .filter_map(|v| {
+                let rec = v.as_record()?;
+                Some(R::new(rec, rec.label.as_ref().map_or(v.span, |l| l.1)))
+            })
             .collect();
+        let sidecars: Vec<Sidecar> = sidecar_recs.iter().map(|sr| self.sidecar(*sr)).collect();
         let mut names: HashMap<String, Span> = HashMap::from([(decl.name.clone(), decl.name_span)]);
-        for (s, v) in sidecars.iter().zip(r.list("sidecar")) {
-            let span = v
-                .as_record()
-                .and_then(|x| x.label.as_ref())
-                .map_or(v.span, |l| l.1);
-            if let Some(prev) = names.insert(s.name.clone(), span) {
-                self.diags.push(d::container_name(span, &s.name, prev));
+        for (s, sr) in sidecars.iter().zip(&sidecar_recs) {
+            if let Some(prev) = names.insert(s.name.clone(), sr.anchor) {
+                self.diags.push(d::container_name(sr.anchor, &s.name, prev));
             }
         }
         let depends_on = self.depends(&r);
         let mut graph: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        graph.insert(
-            decl.name.clone(),
-            depends_on.iter().map(|(c, _)| c.clone()).collect(),
-        );
+        graph.insert(decl.name.clone(), depends_on.iter().map(|(c, _)| c.clone()).collect());
         for s in &sidecars {
-            graph.insert(
-                s.name.clone(),
-                s.depends_on.iter().map(|(c, _)| c.clone()).collect(),
-            );
+            graph.insert(s.name.clone(), s.depends_on.iter().map(|(c, _)| c.clone()).collect());
         }
-        for (s, v) in sidecars.iter().zip(r.list("sidecar")) {
-            let sr = v.as_record().map(|x| R::new(x, v.span));
-            for (dep, _) in &s.depends_on {
-                if !names.contains_key(dep) {
-                    let span = sr.map_or(v.span, |x| x.span("depends_on"));
-                    let known: Vec<&str> = names.keys().map(String::as_str).collect();
-                    self.diags.push(d::unknown_reference(
-                        span,
-                        dep,
-                        "container",
-                        did_you_mean(dep, known.iter().copied()),
-                    ));
+        let known: Vec<&str> = names.keys().map(String::as_str).collect();
+        let mut dependency_spans: Vec<(String, Span)> = Vec::new();
+        let owners = std::iter::once((decl.name.as_str(), r))
+            .chain(sidecars.iter().map(|s| s.name.as_str()).zip(sidecar_recs.iter().copied()));
+        for (owner, cr) in owners {
+            let Some(rec) = cr.v("depends_on").and_then(Value::as_record) else { continue };
+            for f in &rec.fields {
+                dependency_spans.push((owner.to_string(), f.key_span));
+                if !names.contains_key(&f.key) {
+                    let hint = did_you_mean(&f.key, known.iter().copied());
+                    self.diags.push(d::unknown_reference(f.key_span, &f.key, "container", hint));
                 }
             }
         }
         if let Some(cycle) = find_cycle(&graph) {
-            self.diags.push(d::container_cycle(
-                r.span("depends_on").to(decl.name_span),
-                &cycle,
-            ));
+            let span = dependency_spans.iter().find(|(o, _)| *o == cycle[0]).map_or(decl.name_span, |x| x.1);
+            self.diags.push(d::container_cycle(span, &cycle));
         }
         let sidecar_cpu: u32 = sidecars.iter().map(|s| s.cpu).sum();
+        let sidecar_labels: Vec<Span> = sidecar_recs.iter().map(|sr| sr.anchor).collect();
         if cpu_ok && sidecar_cpu >= cpu {
-            self.diags.push(d::sidecar_budget(
-                r.span("sidecar"),
-                "CPU",
-                &sidecar_cpu.to_string(),
-                &cpu.to_string(),
-            ));
+            let (used, total) = (sidecar_cpu.to_string(), cpu.to_string());
+            self.diags.push(d::sidecar_budget(r.span("cpu"), &sidecar_labels, "CPU", &used, &total));
         }
         let sidecar_mem: u32 = sidecars.iter().filter_map(|s| s.memory_mib).sum();
         if sidecar_mem >= memory_mib && sidecar_mem > 0 {
-            self.diags.push(d::sidecar_budget(
-                r.span("sidecar"),
-                "memory",
-                &aws::fmt_mib(sidecar_mem),
-                &aws::fmt_mib(memory_mib),
-            ));
+            let (used, total) = (aws::fmt_mib(sidecar_mem), aws::fmt_mib(memory_mib));
+            self.diags.push(d::sidecar_budget(r.span("memory"), &sidecar_labels, "memory", &used, &total));
         }
         let permissions = r
             .list("allow")
@@ -622,11 +532,7 @@ impl<'a> Builder<'a> {
                         self.diags.push(d::wildcard_action(av.span, a));
                     }
                 }
-                Some(Permission {
-                    sid: p.str("name").unwrap_or_default(),
-                    actions,
-                    resources: p.strings("resources"),
-                })
+                Some(Permission { sid: p.str("name").unwrap_or_default(), actions, resources: p.strings("resources") })
             })
             .collect();
         let scale = r.rec("scale").map(|s| self.scaling(&s, count));
@@ -663,23 +569,11 @@ impl<'a> Builder<'a> {
     fn count(&mut self, r: &R, key: &str) -> u32 {
         match r.int(key) {
             Some(n) if n < 0 => {
-                self.diags.push(d::out_of_range(
-                    r.span(key),
-                    key,
-                    &n.to_string(),
-                    "0",
-                    "5000",
-                ));
+                self.diags.push(d::out_of_range(r.span(key), key, &n.to_string(), "0", "5000"));
                 0
             }
             Some(n) if n > 5000 => {
-                self.diags.push(d::out_of_range(
-                    r.span(key),
-                    key,
-                    &n.to_string(),
-                    "0",
-                    "5000",
-                ));
+                self.diags.push(d::out_of_range(r.span(key), key, &n.to_string(), "0", "5000"));
                 5000
             }
             Some(n) => n as u32,
@@ -692,17 +586,9 @@ impl<'a> Builder<'a> {
         if let Some(rec) = r.v("environment").and_then(Value::as_record) {
             for f in &rec.fields {
                 let upper = f.key.to_ascii_uppercase();
-                let secretish = [
-                    "PASSWORD",
-                    "PASSWD",
-                    "SECRET",
-                    "TOKEN",
-                    "API_KEY",
-                    "PRIVATE_KEY",
-                    "ACCESS_KEY",
-                ]
-                .iter()
-                .any(|s| upper.contains(s));
+                let secretish = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "PRIVATE_KEY", "ACCESS_KEY"]
+                    .iter()
+                    .any(|s| upper.contains(s));
                 if secretish && matches!(f.value.kind, V::Str(ref s) if !s.is_empty()) {
                     self.diags.push(d::plaintext_secret(f.value.span, &f.key));
                 }
@@ -715,10 +601,7 @@ impl<'a> Builder<'a> {
         let Some(rec) = r.v("depends_on").and_then(Value::as_record) else {
             return Vec::new();
         };
-        rec.fields
-            .iter()
-            .filter_map(|f| Some((f.key.clone(), f.value.as_str()?.to_ascii_uppercase())))
-            .collect()
+        rec.fields.iter().filter_map(|f| Some((f.key.clone(), f.value.as_str()?.to_ascii_uppercase()))).collect()
     }
 
     fn sidecar(&mut self, r: R) -> Sidecar {
@@ -738,23 +621,13 @@ impl<'a> Builder<'a> {
     }
 
     fn health(&mut self, h: &R) -> HealthCheck {
-        let interval_s = self.seconds(
-            h,
-            "interval",
-            (5, 300),
-            fg_diag::codes::HEALTH_INTERVAL,
-            "health check interval",
-        );
-        let timeout_s = self.seconds(
-            h,
-            "timeout",
-            (2, 120),
-            fg_diag::codes::HEALTH_TIMEOUT,
-            "health check timeout",
-        );
-        if timeout_s >= interval_s
-            && (5..=300).contains(&interval_s)
-            && (2..=120).contains(&timeout_s)
+        let interval =
+            self.seconds_ok(h, "interval", (5, 300), fg_diag::codes::HEALTH_INTERVAL, "health check interval");
+        let timeout = self.seconds_ok(h, "timeout", (2, 120), fg_diag::codes::HEALTH_TIMEOUT, "health check timeout");
+        let interval_s = interval.unwrap_or(30);
+        let timeout_s = timeout.unwrap_or(5);
+        if let (Some(timeout_s), Some(interval_s)) = (timeout, interval)
+            && timeout_s >= interval_s
         {
             self.diags.push(d::timeout_not_below_interval(
                 h.span("timeout"),
@@ -787,39 +660,16 @@ impl<'a> Builder<'a> {
         if !path.starts_with('/') {
             self.diags.push(d::health_path(h.span("path"), &path));
         }
-        let grace_s = self.seconds(
-            h,
-            "grace",
-            (0, 2_147_483_647),
-            fg_diag::codes::OUT_OF_RANGE,
-            "health check grace period",
-        );
-        HealthCheck {
-            path,
-            interval_s,
-            timeout_s,
-            healthy,
-            unhealthy,
-            matcher,
-            grace_s,
-        }
+        let grace_s =
+            self.seconds(h, "grace", (0, 2_147_483_647), fg_diag::codes::OUT_OF_RANGE, "health check grace period");
+        HealthCheck { path, interval_s, timeout_s, healthy, unhealthy, matcher, grace_s }
     }
 
     fn container_health(&mut self, h: &R) -> ContainerHealth {
-        let interval_s = self.seconds(
-            h,
-            "interval",
-            (5, 300),
-            fg_diag::codes::HEALTH_INTERVAL,
-            "container health check interval",
-        );
-        let timeout_s = self.seconds(
-            h,
-            "timeout",
-            (2, 60),
-            fg_diag::codes::HEALTH_TIMEOUT,
-            "container health check timeout",
-        );
+        let interval_s =
+            self.seconds(h, "interval", (5, 300), fg_diag::codes::HEALTH_INTERVAL, "container health check interval");
+        let timeout_s =
+            self.seconds(h, "timeout", (2, 60), fg_diag::codes::HEALTH_TIMEOUT, "container health check timeout");
         let retries = h.int("retries").unwrap_or(3);
         if !(1..=10).contains(&retries) {
             self.diags.push(d::range_in(
@@ -853,8 +703,7 @@ impl<'a> Builder<'a> {
         let min = s.int("min").unwrap_or(1);
         let max = s.int("max").unwrap_or(min);
         if min < 0 || max < 0 || min > max {
-            self.diags
-                .push(d::scale_min_max(s.span("min"), s.span("max"), min, max));
+            self.diags.push(d::scale_min_max(s.span("min"), s.span("max"), min, max));
         } else if (count as i64) < min || (count as i64) > max {
             self.diags.push(d::scale_count(s.anchor, count, min, max));
         }
@@ -877,8 +726,8 @@ impl<'a> Builder<'a> {
                     _ => is_percent && (1.0..=100.0).contains(&value),
                 };
                 if !ok {
-                    self.diags
-                        .push(d::target_value(t.span("value"), metric_name(metric)));
+                    let wrong_unit = is_percent == (metric == Metric::Requests);
+                    self.diags.push(d::target_value(t.span("value"), metric_name(metric), wrong_unit));
                 }
                 Some(Target { metric, value })
             })
@@ -886,8 +735,7 @@ impl<'a> Builder<'a> {
         let mut seen: HashMap<Metric, Span> = HashMap::new();
         for (t, v) in targets.iter().zip(s.list("targets")) {
             if let Some(prev) = seen.insert(t.metric, v.span) {
-                self.diags
-                    .push(d::duplicate_target(v.span, prev, metric_name(t.metric)));
+                self.diags.push(d::duplicate_target(v.span, prev, metric_name(t.metric)));
             }
         }
         let alarms = self.step_alarms(s);
@@ -895,14 +743,14 @@ impl<'a> Builder<'a> {
             .list("schedule")
             .iter()
             .filter_map(|v| {
-                let sc = R::new(v.as_record()?, v.span);
+                let rec = v.as_record()?;
+                let sc = R::new(rec, rec.label.as_ref().map_or(v.span, |l| l.1));
                 let name = sc.str("name").unwrap_or_default();
                 let expression = match (sc.str("cron"), sc.ms("rate")) {
                     (Some(c), None) => {
                         let fields = c.split_whitespace().count();
                         if fields != 6 {
-                            self.diags
-                                .push(d::schedule_cron(sc.span("cron"), &c, fields));
+                            self.diags.push(d::schedule_cron(sc.span("cron"), &c, fields));
                         }
                         format!("cron({c})")
                     }
@@ -923,12 +771,7 @@ impl<'a> Builder<'a> {
                 if let (Some(a), Some(b)) = (smin, smax)
                     && a > b
                 {
-                    self.diags.push(d::scale_min_max(
-                        sc.span("min"),
-                        sc.span("max"),
-                        a as i64,
-                        b as i64,
-                    ));
+                    self.diags.push(d::scale_min_max(sc.span("min"), sc.span("max"), a as i64, b as i64));
                 }
                 Some(Schedule {
                     name,
@@ -939,11 +782,7 @@ impl<'a> Builder<'a> {
                 })
             })
             .collect::<Vec<_>>();
-        if targets.is_empty()
-            && alarms.is_empty()
-            && schedules.is_empty()
-            && s.list("steps").is_empty()
-        {
+        if targets.is_empty() && alarms.is_empty() && schedules.is_empty() && s.list("steps").is_empty() {
             self.diags.push(d::no_policy(s.anchor));
         }
         Scaling {
@@ -995,17 +834,12 @@ impl<'a> Builder<'a> {
             let until = st.percent("until");
             let up = cmp.starts_with('>');
             if up != (adj.delta > 0) {
-                self.diags.push(d::step_adjustment_direction(
-                    st.span("adjustment"),
-                    cmp,
-                    adj.delta,
-                ));
+                self.diags.push(d::step_adjustment_direction(st.span("adjustment"), cmp, adj.delta));
             }
             if let Some(u) = until
                 && ((up && u <= threshold) || (!up && u >= threshold))
             {
-                self.diags
-                    .push(d::step_empty(st.span("until"), threshold, u));
+                self.diags.push(d::step_empty(st.span("until"), threshold, u));
                 continue;
             }
             let period_ms = st.ms("period").unwrap_or(60_000);
@@ -1013,8 +847,7 @@ impl<'a> Builder<'a> {
             if !period_ms.is_multiple_of(1000)
                 || !(period == 10 || period == 30 || (period >= 60 && period.is_multiple_of(60)))
             {
-                self.diags
-                    .push(d::alarm_period(st.span("period"), period_ms));
+                self.diags.push(d::alarm_period(st.span("period"), period_ms));
             }
             let evals = st.int("evaluations").unwrap_or(1);
             if !(1..=100).contains(&evals) {
@@ -1041,21 +874,13 @@ impl<'a> Builder<'a> {
         let mut alarms = Vec::new();
         for metric in [Metric::Cpu, Metric::Memory] {
             for up in [true, false] {
-                let mut group: Vec<&Step> = steps
-                    .iter()
-                    .filter(|s| s.metric == metric && s.cmp.starts_with('>') == up)
-                    .collect();
+                let mut group: Vec<&Step> =
+                    steps.iter().filter(|s| s.metric == metric && s.cmp.starts_with('>') == up).collect();
                 if group.is_empty() {
                     continue;
                 }
                 // Scale-out steps ascend from the threshold; scale-in steps descend.
-                group.sort_by(|a, b| {
-                    if up {
-                        a.lo.total_cmp(&b.lo)
-                    } else {
-                        b.lo.total_cmp(&a.lo)
-                    }
-                });
+                group.sort_by(|a, b| if up { a.lo.total_cmp(&b.lo) } else { b.lo.total_cmp(&a.lo) });
                 for w in group.windows(2) {
                     let (a, b) = (w[0], w[1]);
                     match a.hi {
@@ -1063,15 +888,12 @@ impl<'a> Builder<'a> {
                         Some(h) if (up && h > b.lo) || (!up && h < b.lo) => {
                             self.diags.push(d::step_overlap(b.span, a.span, a.lo, b.lo))
                         }
-                        Some(h) if h != b.lo => {
-                            self.diags.push(d::step_gap(b.span, a.span, h, b.lo))
-                        }
+                        Some(h) if h != b.lo => self.diags.push(d::step_gap(b.span, a.span, h, b.lo)),
                         _ => {}
                     }
                 }
                 if group.iter().any(|s| s.adj.percent) && group.iter().any(|s| !s.adj.percent) {
-                    self.diags
-                        .push(d::step_mixed_adjustments(group[1].adj_span));
+                    self.diags.push(d::step_mixed_adjustments(group[1].adj_span));
                 }
                 let first = group[0];
                 let threshold = first.lo;
@@ -1080,17 +902,9 @@ impl<'a> Builder<'a> {
                     .map(|s| {
                         let rel = |x: f64| x - threshold;
                         if up {
-                            StepAdjustment {
-                                lower: Some(rel(s.lo)),
-                                upper: s.hi.map(rel),
-                                adjustment: s.adj.delta,
-                            }
+                            StepAdjustment { lower: Some(rel(s.lo)), upper: s.hi.map(rel), adjustment: s.adj.delta }
                         } else {
-                            StepAdjustment {
-                                lower: s.hi.map(rel),
-                                upper: Some(rel(s.lo)),
-                                adjustment: s.adj.delta,
-                            }
+                            StepAdjustment { lower: s.hi.map(rel), upper: Some(rel(s.lo)), adjustment: s.adj.delta }
                         }
                     })
                     .collect();
@@ -1114,22 +928,10 @@ impl<'a> Builder<'a> {
 
     fn balancer(&mut self, decl: &CheckedDecl, model: &Model, network: String) -> Balancer {
         let r = R::new(&decl.body, decl.name_span);
-        let aws_name = r
-            .str("name")
-            .unwrap_or_else(|| model.app.aws_name(&decl.name));
-        let name_span = if r.written("name") {
-            r.span("name")
-        } else {
-            decl.name_span
-        };
+        let aws_name = r.str("name").unwrap_or_else(|| model.app.aws_name(&decl.name));
+        let name_span = if r.written("name") { r.span("name") } else { decl.name_span };
         if let Some(problem) = aws::elb_name_problem(&aws_name) {
-            self.diags.push(d::elb_name(
-                name_span,
-                "load balancer",
-                &aws_name,
-                &problem,
-                !r.written("name"),
-            ));
+            self.diags.push(d::elb_name(name_span, "load balancer", &aws_name, &problem, !r.written("name")));
         }
         let internal = r.word("scheme") == Some("internal");
         let mut listeners = Vec::new();
@@ -1138,9 +940,7 @@ impl<'a> Builder<'a> {
             let Some(rec) = v.as_record() else { continue };
             let l = R::new(rec, rec.label.as_ref().map_or(v.span, |x| x.1));
             let https = l.word("name") == Some("https");
-            let port = l
-                .int("port")
-                .map_or(if https { 443 } else { 80 }, |p| p as u16);
+            let port = l.int("port").map_or(if https { 443 } else { 80 }, |p| p as u16);
             let certificate = l.str("certificate");
             if https && certificate.is_none() {
                 self.diags.push(d::https_without_certificate(l.anchor));
@@ -1152,16 +952,15 @@ impl<'a> Builder<'a> {
                     }
                 }
             }
-            let redirect_http = https
-                && l.v("redirect_http")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(true);
+            let redirect_http = https && l.v("redirect_http").and_then(Value::as_bool).unwrap_or(true);
             let mut claim = |p: u16, span: Span, this: &mut Self| {
                 if let Some(prev) = ports.insert(p, span) {
                     this.diags.push(d::duplicate_port(span, prev, p));
                 }
             };
-            claim(port, l.span("port").to(l.anchor), self);
+            if !l.invalid("port") {
+                claim(port, if l.written("port") { l.span("port") } else { l.anchor }, self);
+            }
             if redirect_http && port != 80 {
                 claim(80, l.anchor, self);
             }
@@ -1183,14 +982,9 @@ impl<'a> Builder<'a> {
                     }
                     None => ((i + 1) * 10).min(50000) as u32,
                 };
-                let pspan = if rr.written("priority") {
-                    rr.span("priority")
-                } else {
-                    rv.span
-                };
+                let pspan = if rr.written("priority") { rr.span("priority") } else { rv.span };
                 if let Some(prev) = priorities.insert(priority, pspan) {
-                    self.diags
-                        .push(d::duplicate_priority(pspan, prev, priority));
+                    self.diags.push(d::duplicate_priority(pspan, prev, priority));
                 }
                 let mut paths = rr.strings("paths");
                 let hosts = rr.strings("hosts");
@@ -1198,13 +992,7 @@ impl<'a> Builder<'a> {
                     paths.push("/*".into());
                 }
                 self.check_route_target(&service, rr.span("service"), model, &network);
-                routes.push(Route {
-                    paths,
-                    hosts,
-                    service,
-                    priority,
-                    span: rv.span,
-                });
+                routes.push(Route { paths, hosts, service, priority, span: rv.span });
             }
             let default = match l.v("default").map(|v| &v.kind) {
                 Some(V::Action(a)) => {
@@ -1217,19 +1005,11 @@ impl<'a> Builder<'a> {
                     if l.list("routes").is_empty() && l.v("default").is_none() {
                         self.diags.push(d::listener_without_default(l.anchor));
                     }
-                    Action::Respond {
-                        status: 404,
-                        body: "Not Found".into(),
-                        content_type: "text/plain".into(),
-                    }
+                    Action::Respond { status: 404, body: "Not Found".into(), content_type: "text/plain".into() }
                 }
             };
             listeners.push(Listener {
-                protocol: if https {
-                    Protocol::Https
-                } else {
-                    Protocol::Http
-                },
+                protocol: if https { Protocol::Https } else { Protocol::Http },
                 port,
                 certificate,
                 tls_policy: if https { l.str("tls_policy") } else { None },
@@ -1239,23 +1019,13 @@ impl<'a> Builder<'a> {
                 span: v.span,
             });
         }
-        if listeners.is_empty() {
+        // Blocks written without a label were reported and left placeholders here.
+        if r.list("listener").is_empty() {
             self.diags.push(d::no_listener(decl.name_span));
         }
-        let idle = self.seconds(
-            &r,
-            "idle_timeout",
-            (1, 4000),
-            fg_diag::codes::OUT_OF_RANGE,
-            "idle timeout",
-        );
-        let dereg = self.seconds(
-            &r,
-            "deregistration_delay",
-            (0, 3600),
-            fg_diag::codes::OUT_OF_RANGE,
-            "deregistration delay",
-        );
+        let idle = self.seconds(&r, "idle_timeout", (1, 4000), fg_diag::codes::OUT_OF_RANGE, "idle timeout");
+        let dereg =
+            self.seconds(&r, "deregistration_delay", (0, 3600), fg_diag::codes::OUT_OF_RANGE, "deregistration delay");
         Balancer {
             name: decl.name.clone(),
             span: decl.span,
@@ -1265,10 +1035,7 @@ impl<'a> Builder<'a> {
             listeners,
             idle_timeout_s: idle,
             deregistration_delay_s: dereg,
-            drop_invalid_headers: r
-                .v("drop_invalid_headers")
-                .and_then(Value::as_bool)
-                .unwrap_or(true),
+            drop_invalid_headers: r.v("drop_invalid_headers").and_then(Value::as_bool).unwrap_or(true),
             deletion_protection: r.bool("deletion_protection"),
         }
     }
@@ -1278,12 +1045,11 @@ impl<'a> Builder<'a> {
             return;
         };
         let decl = self.spans.get(service).copied().unwrap_or(s.span);
-        if s.port.is_none() {
+        if s.port.is_none() && !self.invalid_port.contains(service) {
             self.diags.push(d::route_without_port(span, service, decl));
         }
         if !network.is_empty() && !s.network.is_empty() && s.network != network {
-            self.diags
-                .push(d::cross_network(span, service, &s.network, network, decl));
+            self.diags.push(d::cross_network(span, service, &s.network, network, decl));
         }
     }
 
@@ -1291,16 +1057,11 @@ impl<'a> Builder<'a> {
 
     fn database(&mut self, decl: &CheckedDecl, app: &App, network: String) -> Database {
         let r = R::new(&decl.body, decl.name_span);
-        let engine = if r.word("engine") == Some("mysql") {
-            Engine::Mysql
-        } else {
-            Engine::Postgres
-        };
+        let engine = if r.word("engine") == Some("mysql") { Engine::Mysql } else { Engine::Postgres };
         let version = match r.str("version") {
             Some(v) => {
                 if !aws::engine_version_known(engine.as_str(), &v) {
-                    self.diags
-                        .push(d::engine_version(r.span("version"), engine.as_str(), &v));
+                    self.diags.push(d::engine_version(r.span("version"), engine.as_str(), &v));
                 }
                 v
             }
@@ -1315,33 +1076,24 @@ impl<'a> Builder<'a> {
         if let Some(m) = max_storage
             && (m <= storage || m > 64u64 << 40 || m % (1 << 30) != 0)
         {
-            self.diags
-                .push(d::db_max_storage(r.span("max_storage"), m, storage));
+            self.diags.push(d::db_max_storage(r.span("max_storage"), m, storage));
         }
         let retention_ms = r.ms("backup_retention").unwrap_or(7 * 86_400_000);
         let days = retention_ms / 86_400_000;
         if !retention_ms.is_multiple_of(86_400_000) || days > 35 {
-            self.diags.push(d::backup_retention(
-                r.span("backup_retention"),
-                retention_ms,
-            ));
+            self.diags.push(d::backup_retention(r.span("backup_retention"), retention_ms));
         }
         let backup_window = r.str("backup_window");
         if let Some(w) = &backup_window
             && !window_valid(w, false)
         {
-            self.diags
-                .push(d::db_window(r.span("backup_window"), w, "hh:mm-hh:mm"));
+            self.diags.push(d::db_window(r.span("backup_window"), w, "hh:mm-hh:mm"));
         }
         let maintenance_window = r.str("maintenance_window");
         if let Some(w) = &maintenance_window
             && !window_valid(w, true)
         {
-            self.diags.push(d::db_window(
-                r.span("maintenance_window"),
-                w,
-                "ddd:hh:mm-ddd:hh:mm",
-            ));
+            self.diags.push(d::db_window(r.span("maintenance_window"), w, "ddd:hh:mm-ddd:hh:mm"));
         }
         let access: Vec<String> = r
             .list("access")
@@ -1352,8 +1104,7 @@ impl<'a> Builder<'a> {
             })
             .collect();
         if access.is_empty() && !r.list("access").iter().any(|v| matches!(v.kind, V::Error)) {
-            self.diags
-                .push(d::db_unreachable(decl.name_span, &decl.name));
+            self.diags.push(d::db_unreachable(decl.name_span, &decl.name));
         }
         if let Some(u) = r.str("username") {
             let ok = u.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
@@ -1384,14 +1135,8 @@ impl<'a> Builder<'a> {
             backup_retention_days: days as u32,
             backup_window,
             maintenance_window,
-            deletion_protection: r
-                .v("deletion_protection")
-                .and_then(Value::as_bool)
-                .unwrap_or(true),
-            final_snapshot: r
-                .v("final_snapshot")
-                .and_then(Value::as_bool)
-                .unwrap_or(true),
+            deletion_protection: r.v("deletion_protection").and_then(Value::as_bool).unwrap_or(true),
+            final_snapshot: r.v("final_snapshot").and_then(Value::as_bool).unwrap_or(true),
             access,
             db_name: r.str("db_name"),
             username: r.str("username").unwrap_or_else(|| "app".into()),
@@ -1412,27 +1157,27 @@ impl<'a> Builder<'a> {
                 routed_set.extend(l.default_service());
             }
         }
-        let bodies: HashMap<&str, &CheckedDecl> = self
-            .decls
-            .iter()
-            .filter(|d| d.kind == "service")
-            .map(|d| (d.name.as_str(), d))
-            .collect();
+        let bodies: HashMap<&str, &CheckedDecl> =
+            self.decls.iter().filter(|d| d.kind == "service").map(|d| (d.name.as_str(), d)).collect();
         for s in &model.services {
             let routed = routed_set.contains(s.name.as_str());
+            if routed {
+                for tg in target_group_names(&s.aws_name, s.deployment.blue_green) {
+                    if let Some(problem) = aws::elb_name_problem(&tg) {
+                        let decl = self.spans.get(s.name.as_str()).copied().unwrap_or(s.span);
+                        self.diags.push(d::target_group_name(decl, &tg, &problem));
+                        break;
+                    }
+                }
+            }
             let decl = self.spans.get(s.name.as_str()).copied().unwrap_or(s.span);
             let sr = bodies.get(s.name.as_str()).copied();
             let r = sr.map(|d| R::new(&d.body, d.name_span));
             if s.health.is_some() && !routed {
-                self.diags.push(d::unrouted_health(
-                    r.map_or(decl, |r| r.key_span("health")),
-                    &s.name,
-                ));
+                self.diags.push(d::unrouted_health(r.map_or(decl, |r| r.key_span("health")), &s.name));
             }
             if s.deployment.blue_green && !routed {
-                let span = r
-                    .and_then(|r| r.rec("deployment"))
-                    .map_or(decl, |d| d.span("strategy"));
+                let span = r.and_then(|r| r.rec("deployment")).map_or(decl, |d| d.span("strategy"));
                 self.diags.push(d::blue_green_without_route(span, &s.name));
             }
             if let Some(scale) = &s.scale
@@ -1445,7 +1190,11 @@ impl<'a> Builder<'a> {
                 if let Some(database) = model.database(db)
                     && !database.access.iter().any(|a| a == &s.name)
                 {
-                    let db_span = self.spans.get(db).copied().unwrap_or(database.span);
+                    let db_body = self.decls.iter().find(|x| x.kind == "database" && x.name == db);
+                    let db_span = match db_body {
+                        Some(b) => R::new(&b.body, b.name_span).key_span("access"),
+                        None => database.span,
+                    };
                     self.diags.push(d::db_access(decl, &s.name, db, db_span));
                 }
             }
@@ -1453,23 +1202,24 @@ impl<'a> Builder<'a> {
                 && s.subnets == SubnetKind::Private
                 && n.nat == Nat::None
             {
-                let missing: Vec<&str> = [
-                    (Endpoint::Ecr, "ecr"),
-                    (Endpoint::Logs, "logs"),
-                    (Endpoint::S3, "s3"),
-                ]
-                .iter()
-                .filter(|(e, _)| !n.endpoints.contains(e))
-                .map(|(_, n)| *n)
-                .collect();
+                let missing: Vec<&str> = [(Endpoint::Ecr, "ecr"), (Endpoint::Logs, "logs"), (Endpoint::S3, "s3")]
+                    .iter()
+                    .filter(|(e, _)| !n.endpoints.contains(e))
+                    .map(|(_, n)| *n)
+                    .collect();
                 if !missing.is_empty() {
                     let nspan = self.spans.get(n.name.as_str()).copied().unwrap_or(n.span);
-                    self.diags
-                        .push(d::no_egress(decl, &s.name, &n.name, &missing, nspan));
+                    self.diags.push(d::no_egress(decl, &s.name, &n.name, &missing, nspan));
                 }
             }
         }
     }
+}
+
+/// The target group names of a service: its AWS name, or for blue/green deployments that
+/// name with `-b` and `-g` (target group names take only 32 characters).
+pub fn target_group_names(aws_name: &str, blue_green: bool) -> Vec<String> {
+    if blue_green { vec![format!("{aws_name}-b"), format!("{aws_name}-g")] } else { vec![aws_name.to_string()] }
 }
 
 fn metric(w: &str) -> Metric {
@@ -1527,9 +1277,7 @@ fn window_valid(w: &str, with_day: bool) -> bool {
         let mut parts: Vec<&str> = p.split(':').collect();
         let day = if with_day {
             let d = parts.first()?.to_ascii_lowercase();
-            let i = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-                .iter()
-                .position(|x| *x == d)? as u32;
+            let i = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].iter().position(|x| *x == d)? as u32;
             parts.remove(0);
             i
         } else {

@@ -8,104 +8,57 @@ use crate::eval::fmt_num;
 use crate::types::Ty;
 use crate::value::Value;
 
-fn suggest(
-    d: Diagnostic,
-    span: Span,
-    suggestion: Option<&str>,
-    otherwise: impl Into<String>,
-) -> Diagnostic {
+fn suggest(d: Diagnostic, span: Span, suggestion: Option<&str>, otherwise: impl Into<String>) -> Diagnostic {
     match suggestion {
-        Some(s) => {
-            d.with_help(format!("did you mean `{s}`?"))
-                .with_fix(format!("use `{s}`"), span, s)
-        }
+        Some(s) => d.with_help(format!("did you mean `{s}`?")).with_fix(format!("use `{s}`"), span, s),
         None => d.with_help(otherwise),
     }
 }
 
+/// "a" or "an" before a word.
+fn a(word: &str) -> &'static str {
+    if word.trim_start_matches('`').starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
+}
+
 fn list(items: &[&str]) -> String {
-    items
-        .iter()
-        .map(|i| format!("`{i}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
 }
 
 fn secs(ms: u64) -> String {
-    if ms.is_multiple_of(1000) {
-        format!("{}s", ms / 1000)
-    } else {
-        format!("{ms}ms")
-    }
+    if ms.is_multiple_of(1000) { format!("{}s", ms / 1000) } else { format!("{ms}ms") }
 }
 
 // ---------------------------------------------------------------- names and references
 
-pub fn unknown_kind(
-    span: Span,
-    kind: &str,
-    kinds: &[&str],
-    suggestion: Option<&str>,
-) -> Diagnostic {
-    let d = Diagnostic::error(
-        codes::UNKNOWN_KIND,
-        span,
-        format!("unknown kind `{kind}`"),
-        "not a kind of declaration",
-    );
-    suggest(
-        d,
-        span,
-        suggestion,
-        format!("declarations are {}", list(kinds)),
-    )
+pub fn unknown_kind(span: Span, kind: &str, kinds: &[&str], suggestion: Option<&str>) -> Diagnostic {
+    let d = Diagnostic::error(codes::UNKNOWN_KIND, span, format!("unknown kind `{kind}`"), "not a kind of declaration");
+    suggest(d, span, suggestion, format!("declarations are {}", list(kinds)))
 }
 
 pub fn duplicate_name(span: Span, prev: Span, name: &str) -> Diagnostic {
-    Diagnostic::error(
-        codes::DUPLICATE_NAME,
-        span,
-        format!("`{name}` is declared twice"),
-        "declared again here",
-    )
-    .with_label(prev, "first declared here")
-    .with_help("rename one of them; names are shared by all declarations and `let`s of a stack")
+    Diagnostic::error(codes::DUPLICATE_NAME, span, format!("`{name}` is declared twice"), "declared again here")
+        .with_label(prev, "first declared here")
+        .with_help("rename one of them; names are shared by all declarations and `let`s of a stack")
 }
 
-pub fn unknown_reference(
-    span: Span,
-    name: &str,
-    what: &str,
-    suggestion: Option<&str>,
-) -> Diagnostic {
+pub fn unknown_reference(span: Span, name: &str, what: &str, suggestion: Option<&str>) -> Diagnostic {
     let d = Diagnostic::error(
         codes::UNKNOWN_REFERENCE,
         span,
         format!("unknown reference `{name}`"),
         format!("no {what} is named `{name}`"),
     );
-    suggest(
-        d,
-        span,
-        suggestion,
-        format!("declare a {what} named `{name}`, or check the spelling"),
-    )
+    suggest(d, span, suggestion, format!("declare a {what} named `{name}`, or check the spelling"))
 }
 
-pub fn wrong_kind(
-    span: Span,
-    expected: &str,
-    found: &str,
-    name: &str,
-    decl: Option<Span>,
-) -> Diagnostic {
+pub fn wrong_kind(span: Span, expected: &str, found: &str, name: &str, decl: Option<Span>) -> Diagnostic {
     let d = Diagnostic::error(
         codes::WRONG_KIND,
         span,
-        format!("expected a `{expected}`, found {found} `{name}`"),
+        format!("expected {} `{expected}`, found {found} `{name}`", a(expected)),
         format!("this is a `{found}`"),
     )
-    .with_help(format!("refer to a `{expected}` declaration here"));
+    .with_help(format!("refer to {} `{expected}` declaration here", a(expected)));
     match decl {
         Some(s) => d.with_label(s, format!("`{name}` is declared here as a `{found}`")),
         None => d,
@@ -119,12 +72,7 @@ pub fn unknown_field(span: Span, schema: &str, key: &str, suggestion: Option<&st
         format!("unknown field `{key}` in `{schema}`"),
         "not a field of this block",
     );
-    suggest(
-        d,
-        span,
-        suggestion,
-        format!("`fgc explain FG0105`; the fields of `{schema}` are documented in stdlib/"),
-    )
+    suggest(d, span, suggestion, format!("`fgc explain FG0105`; the fields of `{schema}` are documented in stdlib/"))
 }
 
 pub fn set_attribute(span: Span, schema: &str, name: &str) -> Diagnostic {
@@ -134,20 +82,13 @@ pub fn set_attribute(span: Span, schema: &str, name: &str) -> Diagnostic {
         format!("`{name}` is an attribute of a `{schema}`, not a setting"),
         "set by AWS",
     )
-    .with_help(format!(
-        "remove it; other declarations can read it as `<name>.{name}`"
-    ))
+    .with_help(format!("remove it; other declarations can read it as `<name>.{name}`"))
 }
 
 pub fn duplicate_field(span: Span, prev: Span, key: &str) -> Diagnostic {
-    Diagnostic::error(
-        codes::DUPLICATE_FIELD,
-        span,
-        format!("`{key}` is set twice"),
-        "set again here",
-    )
-    .with_label(prev, "first set here")
-    .with_help("remove one of them")
+    Diagnostic::error(codes::DUPLICATE_FIELD, span, format!("`{key}` is set twice"), "set again here")
+        .with_label(prev, "first set here")
+        .with_help("remove one of them")
 }
 
 pub fn missing_field(span: Span, schema: &str, field: &str, ty: &Ty) -> Diagnostic {
@@ -161,46 +102,24 @@ pub fn missing_field(span: Span, schema: &str, field: &str, ty: &Ty) -> Diagnost
 }
 
 pub fn missing_app(span: Span) -> Diagnostic {
-    Diagnostic::error(
-        codes::APP_DECL,
-        span,
-        "missing `app` declaration",
-        "no `app` in this stack",
-    )
-    .with_help("add `app \"name\" { region = \"eu-west-1\" }` to one of the stack's files")
+    Diagnostic::error(codes::APP_DECL, span, "missing `app` declaration", "no `app` in this stack")
+        .with_help("add `app \"name\" { region = \"eu-west-1\" }` to one of the stack's files")
 }
 
 pub fn duplicate_app(span: Span, prev: Span) -> Diagnostic {
-    Diagnostic::error(
-        codes::APP_DECL,
-        span,
-        "a stack has one `app` declaration",
-        "second `app`",
-    )
-    .with_label(prev, "first `app` here")
-    .with_help("remove one of them")
+    Diagnostic::error(codes::APP_DECL, span, "a stack has one `app` declaration", "second `app`")
+        .with_label(prev, "first `app` here")
+        .with_help("remove one of them")
 }
 
 pub fn app_name(span: Span, name: &str) -> Diagnostic {
-    Diagnostic::error(
-        codes::APP_DECL,
-        span,
-        format!("invalid app name `{name}`"),
-        "used in every AWS name",
-    )
-    .with_help(
-        "use lowercase letters, digits and `-`, starting with a letter, at most 20 characters",
-    )
+    Diagnostic::error(codes::APP_DECL, span, format!("invalid app name `{name}`"), "used in every AWS name")
+        .with_help("use lowercase letters, digits and `-`, starting with a letter, at most 24 characters")
 }
 
 pub fn import_failed(span: Span, path: &str, why: &str) -> Diagnostic {
-    Diagnostic::error(
-        codes::IMPORT_FAILED,
-        span,
-        format!("cannot import `{path}`"),
-        why.to_string(),
-    )
-    .with_help("import paths are relative to the importing file")
+    Diagnostic::error(codes::IMPORT_FAILED, span, format!("cannot import `{path}`"), why.to_string())
+        .with_help("import paths are relative to the importing file")
 }
 
 pub fn let_cycle(span: Span, use_span: Span, chain: &[String]) -> Diagnostic {
@@ -211,10 +130,7 @@ pub fn let_cycle(span: Span, use_span: Span, chain: &[String]) -> Diagnostic {
     Diagnostic::error(
         codes::CYCLE,
         use_span,
-        format!(
-            "`{}` refers to itself",
-            chain.first().map_or("", String::as_str)
-        ),
+        format!("`{}` refers to itself", chain.first().map_or("", String::as_str)),
         "used here while being defined",
     )
     .with_label(span, format!("cycle: {}", path.join(" → ")))
@@ -232,15 +148,13 @@ pub fn let_too_deep(span: Span, max: usize) -> Diagnostic {
 }
 
 pub fn container_cycle(span: Span, cycle: &[String]) -> Diagnostic {
-    Diagnostic::error(
-        codes::CYCLE,
-        span,
-        "containers depend on each other in a cycle",
-        cycle.join(" → "),
-    )
-    .with_help(
-        "remove one `depends_on` entry of the cycle; ECS rejects cyclic container dependencies",
-    )
+    let (message, label) = if cycle.len() <= 2 {
+        (format!("container `{}` depends on itself", cycle[0]), "depends on itself".to_string())
+    } else {
+        ("containers depend on each other in a cycle".to_string(), cycle.join(" → "))
+    };
+    Diagnostic::error(codes::CYCLE, span, message, label)
+        .with_help("remove one `depends_on` entry of the cycle; ECS rejects cyclic container dependencies")
 }
 
 pub fn unknown_attribute(
@@ -257,20 +171,10 @@ pub fn unknown_attribute(
         format!("`{name}` has no attribute `{attr}`"),
         format!("not exported by `{kind}`"),
     );
-    suggest(
-        d,
-        span,
-        suggestion,
-        format!("a `{kind}` exports {}", list(outs)),
-    )
+    suggest(d, span, suggestion, format!("{} `{kind}` exports {}", a(kind), list(outs)))
 }
 
-pub fn unknown_let_field(
-    span: Span,
-    name: &str,
-    field: &str,
-    suggestion: Option<&str>,
-) -> Diagnostic {
+pub fn unknown_let_field(span: Span, name: &str, field: &str, suggestion: Option<&str>) -> Diagnostic {
     let d = Diagnostic::error(
         codes::UNKNOWN_ATTRIBUTE,
         span,
@@ -281,36 +185,18 @@ pub fn unknown_let_field(
 }
 
 pub fn field_of_non_record(span: Span, field: &str, found: &str) -> Diagnostic {
-    Diagnostic::error(
-        codes::UNKNOWN_ATTRIBUTE,
-        span,
-        format!("cannot read `{field}` of {found}"),
-        "not a record",
-    )
-    .with_help("only records and declarations have fields")
+    Diagnostic::error(codes::UNKNOWN_ATTRIBUTE, span, format!("cannot read `{field}` of {found}"), "not a record")
+        .with_help("only records and declarations have fields")
 }
 
-pub fn unknown_environment(
-    span: Span,
-    name: &str,
-    envs: &[&str],
-    suggestion: Option<&str>,
-) -> Diagnostic {
+pub fn unknown_environment(span: Span, name: &str, envs: &[&str], suggestion: Option<&str>) -> Diagnostic {
     let d = Diagnostic::error(
         codes::ENVIRONMENT,
         span,
         format!("unknown environment `{name}`"),
         "not in the app's `environments`",
     );
-    suggest(
-        d,
-        span,
-        suggestion,
-        format!(
-            "the app declares {}; add `{name}` to `environments`",
-            list(envs)
-        ),
-    )
+    suggest(d, span, suggestion, format!("the app declares {}; add `{name}` to `environments`", list(envs)))
 }
 
 pub fn missing_environment(span: Span, env: &str) -> Diagnostic {
@@ -320,9 +206,12 @@ pub fn missing_environment(span: Span, env: &str) -> Diagnostic {
         format!("no value for environment `{env}`"),
         format!("`{env}` has no case here"),
     )
-    .with_help(format!(
-        "add `{env} = …`, or `_ = …` for every other environment"
-    ))
+    .with_help(format!("add `{env} = …`, or `_ = …` for every other environment"))
+}
+
+pub fn duplicate_environment(span: Span, env: &str) -> Diagnostic {
+    Diagnostic::error(codes::ENVIRONMENT, span, format!("environment `{env}` is listed twice"), "listed again")
+        .with_help("remove the duplicate")
 }
 
 pub fn env_flag(span: Span, env: &str, envs: &[&str]) -> Diagnostic {
@@ -336,28 +225,13 @@ pub fn env_flag(span: Span, env: &str, envs: &[&str]) -> Diagnostic {
 }
 
 pub fn unknown_function(span: Span, name: &str, suggestion: Option<&str>) -> Diagnostic {
-    let d = Diagnostic::error(
-        codes::UNKNOWN_FUNCTION,
-        span,
-        format!("unknown function `{name}`"),
-        "not a function",
-    );
-    suggest(
-        d,
-        span,
-        suggestion,
-        "the functions are `ssm`, `secret`, `forward`, `respond` and `redirect`",
-    )
+    let d = Diagnostic::error(codes::UNKNOWN_FUNCTION, span, format!("unknown function `{name}`"), "not a function");
+    suggest(d, span, suggestion, "the functions are `ssm`, `secret`, `forward`, `respond` and `redirect`")
 }
 
 pub fn bad_call(span: Span, name: &str, signature: &str) -> Diagnostic {
-    Diagnostic::error(
-        codes::UNKNOWN_FUNCTION,
-        span,
-        format!("wrong arguments to `{name}`"),
-        "called here",
-    )
-    .with_help(format!("write `{signature}`"))
+    Diagnostic::error(codes::UNKNOWN_FUNCTION, span, format!("wrong arguments to `{name}`"), "called here")
+        .with_help(format!("write `{signature}`"))
 }
 
 pub fn unknown_variant(
@@ -371,24 +245,14 @@ pub fn unknown_variant(
         codes::UNKNOWN_VARIANT,
         span,
         format!("unknown value `{word}`"),
-        format!("not a `{enum_name}`"),
+        format!("not {} `{enum_name}`", a(enum_name)),
     );
     suggest(d, span, suggestion, format!("use one of {}", list(names)))
 }
 
 pub fn unknown_region(span: Span, region: &str, suggestion: Option<&str>) -> Diagnostic {
-    let d = Diagnostic::error(
-        codes::UNKNOWN_VARIANT,
-        span,
-        format!("unknown region `{region}`"),
-        "not an AWS region",
-    );
-    suggest(
-        d,
-        span,
-        suggestion,
-        "use a region code such as `\"eu-west-1\"`",
-    )
+    let d = Diagnostic::error(codes::UNKNOWN_VARIANT, span, format!("unknown region `{region}`"), "not an AWS region");
+    suggest(d, span, suggestion, "use a region code such as `\"eu-west-1\"`")
 }
 
 pub fn schema_in_user_code(span: Span, what: &str) -> Diagnostic {
@@ -408,23 +272,13 @@ pub fn block_needs_label(span: Span, key: &str) -> Diagnostic {
         "allow" => "allow read_uploads { … }",
         _ => "schedule nightly { … }",
     };
-    Diagnostic::error(
-        codes::BAD_LABEL,
-        span,
-        format!("`{key}` blocks need a label"),
-        "label missing",
-    )
-    .with_help(format!("write `{example}`"))
+    Diagnostic::error(codes::BAD_LABEL, span, format!("`{key}` blocks need a label"), "label missing")
+        .with_help(format!("write `{example}`"))
 }
 
 pub fn block_takes_no_label(span: Span, key: &str) -> Diagnostic {
-    Diagnostic::error(
-        codes::BAD_LABEL,
-        span,
-        format!("`{key}` takes no label"),
-        "unexpected label",
-    )
-    .with_help(format!("write `{key} {{ … }}` or `{key} = …`"))
+    Diagnostic::error(codes::BAD_LABEL, span, format!("`{key}` takes no label"), "unexpected label")
+        .with_help(format!("write `{key} {{ … }}` or `{key} = …`"))
 }
 
 pub fn misplaced_statement(span: Span, stmt: &str, schema: &str) -> Diagnostic {
@@ -432,13 +286,8 @@ pub fn misplaced_statement(span: Span, stmt: &str, schema: &str) -> Diagnostic {
         "route" => "a balancer's `listener` block",
         _ => "a service's `scale` block",
     };
-    Diagnostic::error(
-        codes::BAD_LABEL,
-        span,
-        format!("`{stmt}` is not allowed in a `{schema}` block"),
-        "misplaced",
-    )
-    .with_help(format!("`{stmt}` belongs in {place}"))
+    Diagnostic::error(codes::BAD_LABEL, span, format!("`{stmt}` is not allowed in a `{schema}` block"), "misplaced")
+        .with_help(format!("`{stmt}` belongs in {place}"))
 }
 
 // ---------------------------------------------------------------- types and units
@@ -453,56 +302,36 @@ pub fn type_mismatch(span: Span, ty: &Ty, found: &Value) -> Diagnostic {
     let help = match (ty, &found.kind) {
         (Ty::String | Ty::Text, crate::value::V::Word(w)) => format!("quote it: `\"{w}\"`"),
         (Ty::Text, crate::value::V::Ref(r)) => {
-            format!(
-                "interpolate one of its attributes, such as `\"${{{}.address}}\"`",
-                r.name
-            )
+            format!("interpolate one of its attributes, such as `\"${{{}.address}}\"`", r.name)
         }
-        (Ty::String, crate::value::V::Number { .. } | crate::value::V::Bool(_)) => {
-            "quote it".to_string()
-        }
+        (Ty::String, crate::value::V::Number { .. } | crate::value::V::Bool(_)) => "quote it".to_string(),
         _ => format!("write {}", ty.describe()),
     };
     d.with_help(help)
 }
 
 pub fn missing_unit(span: Span, ty: &Ty, fixed: &str) -> Diagnostic {
-    Diagnostic::error(
-        codes::MISSING_UNIT,
-        span,
-        format!("expected {}, found a bare number", ty.describe()),
-        "no unit",
-    )
-    .with_help(format!("units are part of the type: write `{fixed}`"))
-    .with_fix(format!("use `{fixed}`"), span, fixed)
+    Diagnostic::error(codes::MISSING_UNIT, span, format!("expected {}, found a bare number", ty.describe()), "no unit")
+        .with_help(format!("units are part of the type: write `{fixed}`"))
+        .with_fix(format!("use `{fixed}`"), span, fixed)
 }
 
-pub fn unknown_unit(
-    span: Span,
-    unit: &str,
-    valid: &[&str],
-    suggestion: Option<&str>,
-) -> Diagnostic {
-    let d = Diagnostic::error(
-        codes::UNKNOWN_UNIT,
-        span,
-        format!("unknown unit `{unit}`"),
-        "not a unit",
-    );
+pub fn unknown_unit(span: Span, unit: &str, valid: &[&str], suggestion: Option<&str>) -> Diagnostic {
+    let d = Diagnostic::error(codes::UNKNOWN_UNIT, span, format!("unknown unit `{unit}`"), "not a unit");
     match suggestion {
         Some(s) => d.with_help(format!("did you mean `{s}`? units here: {}", list(valid))),
         None => d.with_help(format!("units here: {}", list(valid))),
     }
 }
 
+pub fn granularity(span: Span, text: &str, what: &str) -> Diagnostic {
+    Diagnostic::error(codes::BAD_GRANULARITY, span, format!("`{text}` is not {what}"), "too fine")
+        .with_help("use a smaller unit with a whole number, such as `700MiB` instead of `0.7GiB`")
+}
+
 pub fn fractional(span: Span, text: &str, what: &str) -> Diagnostic {
-    Diagnostic::error(
-        codes::OUT_OF_RANGE,
-        span,
-        format!("`{text}` is not {what}"),
-        "fractional",
-    )
-    .with_help("use a whole number, or a smaller unit")
+    Diagnostic::error(codes::OUT_OF_RANGE, span, format!("`{text}` is not {what}"), "fractional")
+        .with_help("use a whole number, or a smaller unit")
 }
 
 pub fn out_of_range(span: Span, what: &str, value: &str, lo: &str, hi: &str) -> Diagnostic {
@@ -510,63 +339,36 @@ pub fn out_of_range(span: Span, what: &str, value: &str, lo: &str, hi: &str) -> 
 }
 
 pub fn range_in(code: Code, span: Span, what: &str, value: &str, lo: &str, hi: &str) -> Diagnostic {
-    Diagnostic::error(
-        code,
-        span,
-        format!("{what} must be between {lo} and {hi}, found {value}"),
-        "out of range",
-    )
-    .with_help(format!("use a value from {lo} to {hi}"))
+    Diagnostic::error(code, span, format!("{what} must be between {lo} and {hi}, found {value}"), "out of range")
+        .with_help(format!("use a value from {lo} to {hi}"))
 }
 
 pub fn whole_seconds(span: Span, what: &str, ms: u64) -> Diagnostic {
     let s = ms.div_ceil(1000);
-    Diagnostic::error(
-        codes::BAD_GRANULARITY,
-        span,
-        format!("{what} must be whole seconds, found {ms}ms"),
-        "too fine",
-    )
-    .with_help(format!("use `{s}s`"))
-    .with_fix(format!("use `{s}s`"), span, format!("{s}s"))
+    Diagnostic::error(codes::BAD_GRANULARITY, span, format!("{what} must be whole seconds, found {ms}ms"), "too fine")
+        .with_help(format!("use `{s}s`"))
+        .with_fix(format!("use `{s}s`"), span, format!("{s}s"))
 }
 
 pub fn bad_spread(span: Span, found: &str) -> Diagnostic {
-    Diagnostic::error(
-        codes::BAD_SPREAD,
-        span,
-        format!("cannot spread {found}"),
-        "not a record",
-    )
-    .with_help("spread a record: `let base = { cpu = 256 }` then `...base`")
+    Diagnostic::error(codes::BAD_SPREAD, span, format!("cannot spread {found}"), "not a record")
+        .with_help("spread a record: `let base = { cpu = 256 }` then `...base`")
 }
 
 pub fn bad_interpolation(span: Span, shown: &str) -> Diagnostic {
-    Diagnostic::error(
-        codes::BAD_INTERPOLATION,
-        span,
-        format!("cannot interpolate {shown}"),
-        "has no text form",
-    )
-    .with_help("interpolate a string, a number or an attribute such as `${db.address}`")
+    Diagnostic::error(codes::BAD_INTERPOLATION, span, format!("cannot interpolate {shown}"), "has no text form")
+        .with_help("interpolate a string, a number or an attribute such as `${db.address}`")
 }
 
 pub fn interpolate_declaration(span: Span, kind: &str, name: &str, outs: &[&str]) -> Diagnostic {
-    let first = outs
-        .iter()
-        .find(|o| **o != "password")
-        .copied()
-        .unwrap_or("name");
+    let first = outs.iter().find(|o| **o != "password").copied().unwrap_or("name");
     Diagnostic::error(
         codes::BAD_INTERPOLATION,
         span,
         format!("cannot interpolate {kind} `{name}` itself"),
         "a declaration",
     )
-    .with_help(format!(
-        "interpolate one of its attributes ({}), such as `${{{name}.{first}}}`",
-        list(outs)
-    ))
+    .with_help(format!("interpolate one of its attributes ({}), such as `${{{name}.{first}}}`", list(outs)))
 }
 
 pub fn secret_interpolated(span: Span, name: &str, attr: &str) -> Diagnostic {
@@ -576,9 +378,7 @@ pub fn secret_interpolated(span: Span, name: &str, attr: &str) -> Diagnostic {
         format!("`{name}.{attr}` is a secret and cannot appear in text"),
         "secret",
     )
-    .with_help(format!(
-        "pass it as a secret: `secrets = {{ DB_PASSWORD = {name}.{attr} }}`"
-    ))
+    .with_help(format!("pass it as a secret: `secrets = {{ DB_PASSWORD = {name}.{attr} }}`"))
 }
 
 pub fn deploy_time_value(span: Span) -> Diagnostic {
@@ -592,21 +392,16 @@ pub fn deploy_time_value(span: Span) -> Diagnostic {
 }
 
 pub fn quoted_literal(span: Span, ty: &Ty, text: &str) -> Diagnostic {
-    Diagnostic::error(
-        codes::TYPE_MISMATCH,
-        span,
-        format!("expected {}, found a string", ty.describe()),
-        "quoted",
-    )
-    .with_help(format!("write it without quotes: `{text}`"))
-    .with_fix(format!("use `{text}`"), span, text)
+    Diagnostic::error(codes::TYPE_MISMATCH, span, format!("expected {}, found a string", ty.describe()), "quoted")
+        .with_help(format!("write it without quotes: `{text}`"))
+        .with_fix(format!("use `{text}`"), span, text)
 }
 
 pub fn expected_list(span: Span, inner: &Ty) -> Diagnostic {
     Diagnostic::error(
         codes::TYPE_MISMATCH,
         span,
-        format!("expected a list of {}, found a single value", inner.name()),
+        format!("expected a list of {}, found a single value", crate::types::plural(inner)),
         "not a list",
     )
     .with_help("wrap it in brackets: `[…]`")
@@ -615,58 +410,31 @@ pub fn expected_list(span: Span, inner: &Ty) -> Diagnostic {
 // ---------------------------------------------------------------- AWS rules
 
 pub fn port_range(span: Span, p: i64) -> Diagnostic {
-    Diagnostic::error(
-        codes::PORT_RANGE,
-        span,
-        format!("port {p} is outside 1–65535"),
-        "not a port",
-    )
-    .with_help("use a port from 1 to 65535")
+    Diagnostic::error(codes::PORT_RANGE, span, format!("port {p} is outside 1–65535"), "not a port")
+        .with_help("use a port from 1 to 65535")
 }
 
 pub fn fargate_cpu(span: Span, cpu: u32) -> Diagnostic {
-    let nearest = aws::FARGATE_CPU
-        .iter()
-        .min_by_key(|&&c| (i64::from(c) - i64::from(cpu)).abs())
-        .copied()
-        .unwrap_or(256);
-    Diagnostic::error(
-        codes::FARGATE_CPU,
-        span,
-        format!("Fargate has no CPU size {cpu}"),
-        "not a Fargate CPU size",
-    )
-    .with_help(format!(
-        "use one of 256, 512, 1024, 2048, 4096, 8192, 16384 (nearest: {nearest})"
-    ))
-    .with_fix(format!("use `{nearest}`"), span, nearest.to_string())
+    let nearest =
+        aws::FARGATE_CPU.iter().min_by_key(|&&c| (i64::from(c) - i64::from(cpu)).abs()).copied().unwrap_or(256);
+    Diagnostic::error(codes::FARGATE_CPU, span, format!("Fargate has no CPU size {cpu}"), "not a Fargate CPU size")
+        .with_help(format!("use one of 256, 512, 1024, 2048, 4096, 8192, 16384 (nearest: {nearest})"))
+        .with_fix(format!("use `{nearest}`"), span, nearest.to_string())
 }
 
-pub fn fargate_memory(
-    span: Span,
-    cpu: u32,
-    mib: u32,
-    cpu_span: Span,
-    cpu_written: bool,
-) -> Diagnostic {
+pub fn fargate_memory(span: Span, cpu: u32, mib: u32, cpu_span: Span, cpu_written: bool) -> Diagnostic {
     let nearest = aws::nearest_memory(cpu, mib);
     let options = aws::fargate_memory(cpu);
     let range = match (options.first(), options.last()) {
         (Some(a), Some(b)) => format!("{}–{}", aws::fmt_mib(*a), aws::fmt_mib(*b)),
         _ => String::new(),
     };
-    let shown: Vec<String> = nearest
-        .iter()
-        .map(|m| format!("`{}`", aws::fmt_mib(*m)))
-        .collect();
+    let shown: Vec<String> = nearest.iter().map(|m| format!("`{}`", aws::fmt_mib(*m))).collect();
     let cpus = aws::cpus_for_memory(mib);
     let mut help = if shown.len() == 1 {
         format!("the nearest valid size for {cpu} CPU is {}", shown[0])
     } else {
-        format!(
-            "the nearest valid sizes for {cpu} CPU are {}",
-            shown.join(" and ")
-        )
+        format!("the nearest valid sizes for {cpu} CPU are {}", shown.join(" and "))
     };
     if let Some(c) = cpus.first() {
         help.push_str(&format!(", or keep {} with `cpu = {c}`", aws::fmt_mib(mib)));
@@ -674,10 +442,7 @@ pub fn fargate_memory(
     let mut d = Diagnostic::error(
         codes::FARGATE_MEMORY,
         span,
-        format!(
-            "Fargate does not offer {} of memory with {cpu} CPU units",
-            aws::fmt_mib(mib)
-        ),
+        format!("Fargate does not offer {} of memory with {cpu} CPU units", aws::fmt_mib(mib)),
         format!("{cpu} CPU takes {range}"),
     )
     .with_help(help);
@@ -691,23 +456,26 @@ pub fn fargate_memory(
     d
 }
 
-pub fn fargate_memory_granularity(span: Span, bytes: u64) -> Diagnostic {
-    let mib = bytes.div_ceil(1 << 20);
-    Diagnostic::error(
-        codes::BAD_GRANULARITY,
-        span,
-        "task memory must be whole MiB",
-        "not whole MiB",
-    )
-    .with_help(format!("use `{mib}MiB`"))
+pub fn fargate_memory_granularity(span: Span, bytes: u64, cpu: u32) -> Diagnostic {
+    let mib = bytes.div_ceil(1 << 20) as u32;
+    let near = aws::nearest_memory(cpu, mib);
+    let d = Diagnostic::error(codes::BAD_GRANULARITY, span, "task memory must be whole MiB", "not whole MiB");
+    match near.first() {
+        Some(_) => {
+            let shown: Vec<String> = near.iter().map(|m| format!("`{}`", aws::fmt_mib(*m))).collect();
+            let mut d = d.with_help(format!("the nearest valid sizes for {cpu} CPU are {}", shown.join(" and ")));
+            for m in near {
+                let t = aws::fmt_mib(m);
+                d = d.with_fix(format!("use `{t}`"), span, t);
+            }
+            d
+        }
+        None => d.with_help(format!("use a whole number of MiB, such as `{mib}MiB`")),
+    }
 }
 
 pub fn elb_name(span: Span, what: &str, name: &str, problem: &str, derived: bool) -> Diagnostic {
-    let code = if name.len() > 32 {
-        codes::NAME_TOO_LONG
-    } else {
-        codes::NAME_INVALID
-    };
+    let code = if name.len() > 32 { codes::NAME_TOO_LONG } else { codes::NAME_INVALID };
     let msg = if derived {
         format!("the derived {what} name `{name}` is invalid")
     } else {
@@ -722,26 +490,12 @@ pub fn elb_name(span: Span, what: &str, name: &str, problem: &str, derived: bool
 }
 
 pub fn target_group_name(span: Span, name: &str, problem: &str) -> Diagnostic {
-    let code = if name.len() > 32 {
-        codes::NAME_TOO_LONG
-    } else {
-        codes::NAME_INVALID
-    };
-    Diagnostic::error(
-        code,
-        span,
-        format!("the derived target group name `{name}` is invalid"),
-        problem.to_string(),
-    )
-    .with_help("shorten the app or service name; target group names take 32 characters")
+    let code = if name.len() > 32 { codes::NAME_TOO_LONG } else { codes::NAME_INVALID };
+    Diagnostic::error(code, span, format!("the derived target group name `{name}` is invalid"), problem.to_string())
+        .with_help("shorten the app or service name; target group names take 32 characters")
 }
 
-pub fn timeout_not_below_interval(
-    span: Span,
-    timeout: u32,
-    interval: u32,
-    interval_span: Span,
-) -> Diagnostic {
+pub fn timeout_not_below_interval(span: Span, timeout: u32, interval: u32, interval_span: Span) -> Diagnostic {
     Diagnostic::error(
         codes::HEALTH_TIMEOUT,
         span,
@@ -749,29 +503,17 @@ pub fn timeout_not_below_interval(
         "not shorter than the interval",
     )
     .with_label(interval_span, "interval set here")
-    .with_help(format!(
-        "lower `timeout` below {interval}s or raise `interval`"
-    ))
+    .with_help(format!("lower `timeout` below {interval}s or raise `interval`"))
 }
 
 pub fn matcher(span: Span, m: &str) -> Diagnostic {
-    Diagnostic::error(
-        codes::MATCHER,
-        span,
-        format!("invalid health check matcher `{m}`"),
-        "not HTTP codes",
-    )
-    .with_help("write `\"200\"`, `\"200,302\"` or `\"200-299\"` with codes from 200 to 499")
+    Diagnostic::error(codes::MATCHER, span, format!("invalid health check matcher `{m}`"), "not HTTP codes")
+        .with_help("write `\"200\"`, `\"200,302\"` or `\"200-299\"` with codes from 200 to 499")
 }
 
 pub fn health_path(span: Span, p: &str) -> Diagnostic {
-    Diagnostic::error(
-        codes::TYPE_MISMATCH,
-        span,
-        format!("health check path `{p}` must start with `/`"),
-        "not a path",
-    )
-    .with_help(format!("write `\"/{p}\"`"))
+    Diagnostic::error(codes::TYPE_MISMATCH, span, format!("health check path `{p}` must start with `/`"), "not a path")
+        .with_help(format!("write `\"/{p}\"`"))
 }
 
 pub fn duplicate_priority(span: Span, prev: Span, p: u32) -> Diagnostic {
@@ -781,23 +523,13 @@ pub fn duplicate_priority(span: Span, prev: Span, p: u32) -> Diagnostic {
 }
 
 pub fn priority_range(span: Span, p: i64) -> Diagnostic {
-    Diagnostic::error(
-        codes::PRIORITY_RANGE,
-        span,
-        format!("rule priority {p} is outside 1–50000"),
-        "out of range",
-    )
-    .with_help("use a priority from 1 to 50000")
+    Diagnostic::error(codes::PRIORITY_RANGE, span, format!("rule priority {p} is outside 1–50000"), "out of range")
+        .with_help("use a priority from 1 to 50000")
 }
 
 pub fn vpc_cidr(span: Span, cidr: &str, what: &str) -> Diagnostic {
-    Diagnostic::error(
-        codes::VPC_CIDR,
-        span,
-        format!("{what} block `{cidr}` must be between /16 and /28"),
-        "wrong size",
-    )
-    .with_help("use a prefix from /16 to /28, such as `10.0.0.0/16`")
+    Diagnostic::error(codes::VPC_CIDR, span, format!("{what} block `{cidr}` must be between /16 and /28"), "wrong size")
+        .with_help("use a prefix from /16 to /28, such as `10.0.0.0/16`")
 }
 
 pub fn subnet_outside(span: Span, subnet: &str, vpc: &str, vpc_span: Span) -> Diagnostic {
@@ -808,20 +540,13 @@ pub fn subnet_outside(span: Span, subnet: &str, vpc: &str, vpc_span: Span) -> Di
         "not inside the VPC",
     )
     .with_label(vpc_span, "the VPC's block")
-    .with_help(format!(
-        "choose a block inside `{vpc}`, or omit the subnets to derive them"
-    ))
+    .with_help(format!("choose a block inside `{vpc}`, or omit the subnets to derive them"))
 }
 
 pub fn subnet_overlap(span: Span, prev: Span, a: &str, b: &str) -> Diagnostic {
-    Diagnostic::error(
-        codes::SUBNET_OVERLAP,
-        span,
-        format!("subnet `{a}` overlaps `{b}`"),
-        "overlaps",
-    )
-    .with_label(prev, format!("`{b}` is here"))
-    .with_help("give each subnet its own block")
+    Diagnostic::error(codes::SUBNET_OVERLAP, span, format!("subnet `{a}` overlaps `{b}`"), "overlaps")
+        .with_label(prev, format!("`{b}` is here"))
+        .with_help("give each subnet its own block")
 }
 
 pub fn subnet_count(span: Span, key: &str, got: usize, want: usize) -> Diagnostic {
@@ -845,13 +570,8 @@ pub fn derived_subnets_do_not_fit(span: Span, cidr: &str, bits: i64, zones: usiz
 }
 
 pub fn https_without_certificate(span: Span) -> Diagnostic {
-    Diagnostic::error(
-        codes::LISTENER_TLS,
-        span,
-        "`https` listener without a certificate",
-        "needs `certificate`",
-    )
-    .with_help("add `certificate = \"arn:aws:acm:…\"`, or use `listener http`")
+    Diagnostic::error(codes::LISTENER_TLS, span, "`https` listener without a certificate", "needs `certificate`")
+        .with_help("add `certificate = \"arn:aws:acm:…\"`, or use `listener http`")
 }
 
 pub fn http_with_tls(span: Span, key: &str) -> Diagnostic {
@@ -881,17 +601,14 @@ pub fn route_without_port(span: Span, service: &str, decl: Span) -> Diagnostic {
     .with_help(format!("add `port = …` to `{service}`"))
 }
 
-pub fn no_egress(
-    span: Span,
-    service: &str,
-    network: &str,
-    missing: &[&str],
-    network_span: Span,
-) -> Diagnostic {
+pub fn no_egress(span: Span, service: &str, network: &str, missing: &[&str], network_span: Span) -> Diagnostic {
     Diagnostic::error(
         codes::NO_EGRESS,
         span,
-        format!("tasks of `{service}` cannot pull their image: `{network}` has no NAT and no {} endpoint", list(missing)),
+        format!(
+            "tasks of `{service}` cannot pull their image: `{network}` has no NAT and no {} endpoint",
+            list(missing)
+        ),
         "runs in private subnets",
     )
     .with_label(network_span, "`nat = none` here")
@@ -903,10 +620,7 @@ pub fn log_retention(span: Span, ms: u64, near: u32) -> Diagnostic {
     Diagnostic::error(
         codes::LOG_RETENTION,
         span,
-        format!(
-            "CloudWatch Logs cannot keep logs for {} days",
-            fmt_num(days)
-        ),
+        format!("CloudWatch Logs cannot keep logs for {} days", fmt_num(days)),
         "not a retention period",
     )
     .with_help(format!("the nearest allowed period is `{near}d`"))
@@ -917,10 +631,7 @@ pub fn deployment_percent(span: Span, key: &str, value: f64, lo: &str, hi: &str)
     Diagnostic::error(
         codes::DEPLOYMENT,
         span,
-        format!(
-            "`{key}` must be a whole percentage from {lo} to {hi}, found {}%",
-            fmt_num(value)
-        ),
+        format!("`{key}` must be a whole percentage from {lo} to {hi}, found {}%", fmt_num(value)),
         "out of range",
     )
     .with_help(format!("use a value from {lo} to {hi}"))
@@ -943,9 +654,7 @@ pub fn blue_green_without_route(span: Span, service: &str) -> Diagnostic {
         format!("blue/green deployment of `{service}` needs a load balancer route"),
         "no traffic to shift",
     )
-    .with_help(format!(
-        "route traffic to `{service}` from a balancer, or use `strategy = rolling`"
-    ))
+    .with_help(format!("route traffic to `{service}` from a balancer, or use `strategy = rolling`"))
 }
 
 pub fn container_name(span: Span, name: &str, prev: Span) -> Diagnostic {
@@ -959,24 +668,23 @@ pub fn container_name(span: Span, name: &str, prev: Span) -> Diagnostic {
     .with_help("rename the sidecar")
 }
 
-pub fn sidecar_budget(span: Span, what: &str, used: &str, total: &str) -> Diagnostic {
-    Diagnostic::error(
+pub fn sidecar_budget(span: Span, sidecars: &[Span], what: &str, used: &str, total: &str) -> Diagnostic {
+    let mut d = Diagnostic::error(
         codes::CONTAINER_NAME,
         span,
         format!("sidecars reserve {used} of the task's {total} {what}, leaving nothing for the main container"),
-        "over budget",
+        format!("the task's {what}"),
     )
-    .with_help(format!("raise the service's {what} or lower the sidecars'"))
+    .with_help(format!("raise the service's {what} or lower the sidecars'"));
+    for s in sidecars {
+        d = d.with_label(*s, "sidecar");
+    }
+    d
 }
 
 pub fn capacity_weights(span: Span) -> Diagnostic {
-    Diagnostic::error(
-        codes::CAPACITY,
-        span,
-        "capacity mix has no positive weight",
-        "all weights are 0",
-    )
-    .with_help("set `on_demand` or `spot` to 1 or more")
+    Diagnostic::error(codes::CAPACITY, span, "capacity mix has no positive weight", "all weights are 0")
+        .with_help("set `on_demand` or `spot` to 1 or more")
 }
 
 pub fn capacity_base(span: Span, base: u32, count: u32) -> Diagnostic {
@@ -990,13 +698,8 @@ pub fn capacity_base(span: Span, base: u32, count: u32) -> Diagnostic {
 }
 
 pub fn no_listener(span: Span) -> Diagnostic {
-    Diagnostic::warning(
-        codes::NO_LISTENER,
-        span,
-        "load balancer has no listener",
-        "accepts no traffic",
-    )
-    .with_help("add `listener http { … }` or `listener https { … }`")
+    Diagnostic::warning(codes::NO_LISTENER, span, "load balancer has no listener", "accepts no traffic")
+        .with_help("add `listener http { … }` or `listener https { … }`")
 }
 
 pub fn listener_without_default(span: Span) -> Diagnostic {
@@ -1020,13 +723,8 @@ pub fn unrouted_health(span: Span, service: &str) -> Diagnostic {
 }
 
 pub fn wildcard_action(span: Span, action: &str) -> Diagnostic {
-    Diagnostic::error(
-        codes::WILDCARD_ACTION,
-        span,
-        format!("permission grants `{action}`"),
-        "wildcard action",
-    )
-    .with_help("name the actions the task needs, such as `\"s3:GetObject\"`")
+    Diagnostic::error(codes::WILDCARD_ACTION, span, format!("permission grants `{action}`"), "wildcard action")
+        .with_help("name the actions the task needs, such as `\"s3:GetObject\"`")
 }
 
 pub fn ambiguous_network(span: Span, kind: &str, networks: &[&str]) -> Diagnostic {
@@ -1068,14 +766,9 @@ pub fn cross_network(span: Span, service: &str, snet: &str, bnet: &str, decl: Sp
 // ---------------------------------------------------------------- scaling
 
 pub fn scale_min_max(min_span: Span, max_span: Span, min: i64, max: i64) -> Diagnostic {
-    Diagnostic::error(
-        codes::SCALE_RANGE,
-        min_span,
-        format!("scaling `min` {min} is above `max` {max}"),
-        "min here",
-    )
-    .with_label(max_span, "max here")
-    .with_help("make `min` at most `max`, both 0 or more")
+    Diagnostic::error(codes::SCALE_RANGE, min_span, format!("scaling `min` {min} is above `max` {max}"), "min here")
+        .with_label(max_span, "max here")
+        .with_help("make `min` at most `max`, both 0 or more")
 }
 
 pub fn scale_count(span: Span, count: u32, min: i64, max: i64) -> Diagnostic {
@@ -1092,29 +785,18 @@ pub fn step_overlap(span: Span, prev: Span, a: f64, b: f64) -> Diagnostic {
     Diagnostic::error(
         codes::STEP_OVERLAP,
         span,
-        format!(
-            "step from {}% overlaps the step from {}%",
-            fmt_num(b),
-            fmt_num(a)
-        ),
+        format!("step from {}% overlaps the step from {}%", fmt_num(b), fmt_num(a)),
         "overlaps",
     )
     .with_label(prev, "this step has no upper end before it")
-    .with_help(format!(
-        "end the earlier step where this one starts: `… < {}%`",
-        fmt_num(b)
-    ))
+    .with_help(format!("end the earlier step where this one starts: `… < {}%`", fmt_num(b)))
 }
 
 pub fn step_gap(span: Span, prev: Span, end: f64, start: f64) -> Diagnostic {
     Diagnostic::error(
         codes::STEP_GAP,
         span,
-        format!(
-            "steps leave {}%–{}% uncovered",
-            fmt_num(end),
-            fmt_num(start)
-        ),
+        format!("steps leave {}%–{}% uncovered", fmt_num(end), fmt_num(start)),
         "starts here",
     )
     .with_label(prev, format!("previous step ends at {}%", fmt_num(end)))
@@ -1125,24 +807,14 @@ pub fn step_until_direction(span: Span, first: &str, second: &str) -> Diagnostic
     Diagnostic::error(
         codes::STEP_DIRECTION,
         span,
-        format!(
-            "a step bounded by `{first}` must end with the opposite comparison, found `{second}`"
-        ),
+        format!("a step bounded by `{first}` must end with the opposite comparison, found `{second}`"),
         "same direction",
     )
-    .with_help(if first.starts_with('>') {
-        "write `>= 80% < 90%`"
-    } else {
-        "write `<= 20% > 10%`"
-    })
+    .with_help(if first.starts_with('>') { "write `>= 80% < 90%`" } else { "write `<= 20% > 10%`" })
 }
 
 pub fn step_adjustment_direction(span: Span, cmp: &str, delta: i64) -> Diagnostic {
-    let (dir, want) = if cmp.starts_with('>') {
-        ("scale out", "+")
-    } else {
-        ("scale in", "-")
-    };
+    let (dir, want) = if cmp.starts_with('>') { ("scale out", "+") } else { ("scale in", "-") };
     Diagnostic::error(
         codes::STEP_DIRECTION,
         span,
@@ -1150,55 +822,32 @@ pub fn step_adjustment_direction(span: Span, cmp: &str, delta: i64) -> Diagnosti
         "wrong sign",
     )
     .with_help(format!("use `{want}{}`", delta.abs()))
-    .with_fix(
-        format!("use `{want}{}`", delta.abs()),
-        span,
-        format!("{want}{}", delta.abs()),
-    )
+    .with_fix(format!("use `{want}{}`", delta.abs()), span, format!("{want}{}", delta.abs()))
 }
 
 pub fn step_empty(span: Span, threshold: f64, until: f64) -> Diagnostic {
     Diagnostic::error(
         codes::STEP_DIRECTION,
         span,
-        format!(
-            "step from {}% to {}% is empty",
-            fmt_num(threshold),
-            fmt_num(until)
-        ),
+        format!("step from {}% to {}% is empty", fmt_num(threshold), fmt_num(until)),
         "ends before it starts",
     )
     .with_help("the second bound must lie beyond the first in the step's direction")
 }
 
 pub fn step_metric(span: Span) -> Diagnostic {
-    Diagnostic::error(
-        codes::STEP_DIRECTION,
-        span,
-        "step scaling supports `cpu` and `memory`",
-        "not supported",
-    )
-    .with_help("scale on requests with `target requests 1000`")
+    Diagnostic::error(codes::STEP_DIRECTION, span, "step scaling supports `cpu` and `memory`", "not supported")
+        .with_help("scale on requests with `target requests 1000`")
 }
 
 pub fn step_mixed_adjustments(span: Span) -> Diagnostic {
-    Diagnostic::error(
-        codes::STEP_DIRECTION,
-        span,
-        "steps of one alarm mix counts and percentages",
-        "mixed",
-    )
-    .with_help("write all adjustments as counts (`+1`) or all as percentages (`+10%`)")
+    Diagnostic::error(codes::STEP_DIRECTION, span, "steps of one alarm mix counts and percentages", "mixed")
+        .with_help("write all adjustments as counts (`+1`) or all as percentages (`+10%`)")
 }
 
 pub fn alarm_period(span: Span, ms: u64) -> Diagnostic {
-    Diagnostic::error(
-        codes::OUT_OF_RANGE,
-        span,
-        format!("alarm period {} is not allowed", secs(ms)),
-        "invalid period",
-    )
-    .with_help("use 10s, 30s or a multiple of 60s")
+    Diagnostic::error(codes::OUT_OF_RANGE, span, format!("alarm period {} is not allowed", secs(ms)), "invalid period")
+        .with_help("use 10s, 30s or a multiple of 60s")
 }
 
 pub fn adjustment_sign(span: Span, text: &str) -> Diagnostic {
@@ -1209,9 +858,7 @@ pub fn adjustment_sign(span: Span, text: &str) -> Diagnostic {
         format!("adjustment `{text}` needs a sign and a non-zero amount"),
         "unsigned",
     )
-    .with_help(format!(
-        "write `{fixed}` to add tasks or `-…` to remove them"
-    ))
+    .with_help(format!("write `{fixed}` to add tasks or `-…` to remove them"))
     .with_fix(format!("use `{fixed}`"), span, fixed)
 }
 
@@ -1232,9 +879,7 @@ pub fn schedule_cron(span: Span, c: &str, fields: usize) -> Diagnostic {
         format!("cron expression `{c}` has {fields} fields, not 6"),
         "invalid cron",
     )
-    .with_help(
-        "write minutes hours day-of-month month day-of-week year, such as `\"0 8 ? * MON-FRI *\"`",
-    )
+    .with_help("write minutes hours day-of-month month day-of-week year, such as `\"0 8 ? * MON-FRI *\"`")
 }
 
 pub fn schedule_when(span: Span, name: &str) -> Diagnostic {
@@ -1258,51 +903,31 @@ pub fn schedule_bounds(span: Span, name: &str) -> Diagnostic {
 }
 
 pub fn no_policy(span: Span) -> Diagnostic {
-    Diagnostic::warning(
-        codes::NO_POLICY,
-        span,
-        "scaling has no `target`, `step` or `schedule`",
-        "nothing scales",
-    )
-    .with_help("add `target cpu 70%`, or a `step`")
+    Diagnostic::warning(codes::NO_POLICY, span, "scaling has no `target`, `step` or `schedule`", "nothing scales")
+        .with_help("add `target cpu 70%`, or a `step`")
 }
 
-pub fn target_value(span: Span, metric: &str) -> Diagnostic {
+pub fn target_value(span: Span, metric: &str, wrong_unit: bool) -> Diagnostic {
     let help = if metric == "requests" {
         "write a request count per target, such as `target requests 1000`"
     } else {
         "write a percentage from 1% to 100%, such as `target cpu 70%`"
     };
-    Diagnostic::error(
-        codes::TARGET_VALUE,
-        span,
-        format!("invalid target value for `{metric}`"),
-        "out of range",
-    )
-    .with_help(help)
+    let label = if wrong_unit { "wrong unit" } else { "out of range" };
+    Diagnostic::error(codes::TARGET_VALUE, span, format!("invalid target value for `{metric}`"), label).with_help(help)
 }
 
 pub fn duplicate_target(span: Span, prev: Span, metric: &str) -> Diagnostic {
-    Diagnostic::error(
-        codes::TARGET_VALUE,
-        span,
-        format!("two targets on `{metric}`"),
-        "second target",
-    )
-    .with_label(prev, "first target")
-    .with_help("keep one target per metric")
+    Diagnostic::error(codes::TARGET_VALUE, span, format!("two targets on `{metric}`"), "second target")
+        .with_label(prev, "first target")
+        .with_help("keep one target per metric")
 }
 
 // ---------------------------------------------------------------- databases and secrets
 
 pub fn db_unreachable(span: Span, name: &str) -> Diagnostic {
-    Diagnostic::error(
-        codes::DB_UNREACHABLE,
-        span,
-        format!("database `{name}` is reachable by nobody"),
-        "no `access`",
-    )
-    .with_help("add `access = [service]` naming the services that connect to it")
+    Diagnostic::error(codes::DB_UNREACHABLE, span, format!("database `{name}` is reachable by nobody"), "no `access`")
+        .with_help("add `access = [service]` naming the services that connect to it")
 }
 
 pub fn database_password(span: Span, key: &str) -> Diagnostic {
@@ -1322,13 +947,8 @@ pub fn db_access(span: Span, service: &str, db: &str, db_span: Span) -> Diagnost
 }
 
 pub fn engine_version(span: Span, engine: &str, v: &str) -> Diagnostic {
-    Diagnostic::error(
-        codes::DB_VERSION,
-        span,
-        format!("RDS offers no {engine} version `{v}`"),
-        "unknown version",
-    )
-    .with_help(format!("use {}", aws::engine_versions(engine)))
+    Diagnostic::error(codes::DB_VERSION, span, format!("RDS offers no {engine} version `{v}`"), "unknown version")
+        .with_help(format!("use {}", aws::engine_versions(engine)))
 }
 
 pub fn backup_retention(span: Span, ms: u64) -> Diagnostic {
@@ -1336,25 +956,15 @@ pub fn backup_retention(span: Span, ms: u64) -> Diagnostic {
     Diagnostic::error(
         codes::DB_BACKUP,
         span,
-        format!(
-            "backup retention of {} days is not 0–35 whole days",
-            fmt_num(days)
-        ),
+        format!("backup retention of {} days is not 0–35 whole days", fmt_num(days)),
         "out of range",
     )
     .with_help("use a retention from `0d` to `35d`")
 }
 
 pub fn db_window(span: Span, w: &str, format: &str) -> Diagnostic {
-    Diagnostic::error(
-        codes::DB_BACKUP,
-        span,
-        format!("invalid window `{w}`"),
-        "not a window",
-    )
-    .with_help(format!(
-        "write `\"{format}\"` in UTC, at least 30 minutes long"
-    ))
+    Diagnostic::error(codes::DB_BACKUP, span, format!("invalid window `{w}`"), "not a window")
+        .with_help(format!("write `\"{format}\"` in UTC, at least 30 minutes long"))
 }
 
 pub fn db_storage(span: Span, bytes: u64) -> Diagnostic {
@@ -1362,10 +972,7 @@ pub fn db_storage(span: Span, bytes: u64) -> Diagnostic {
     Diagnostic::error(
         codes::DB_STORAGE,
         span,
-        format!(
-            "database storage of {}GiB is outside 20GiB–64TiB",
-            fmt_num(gib)
-        ),
+        format!("database storage of {}GiB is outside 20GiB–64TiB", fmt_num(gib)),
         "out of range",
     )
     .with_help("use a whole number of GiB from `20GiB` to `64TiB`")
@@ -1391,13 +998,8 @@ pub fn db_username(span: Span, u: &str) -> Diagnostic {
 }
 
 pub fn db_name(span: Span, n: &str) -> Diagnostic {
-    Diagnostic::error(
-        codes::DB_VERSION,
-        span,
-        format!("invalid database name `{n}`"),
-        "RDS rejects it",
-    )
-    .with_help("use letters, digits and `_`, starting with a letter (no `-`)")
+    Diagnostic::error(codes::DB_VERSION, span, format!("invalid database name `{n}`"), "RDS rejects it")
+        .with_help("use letters, digits and `_`, starting with a letter (no `-`)")
 }
 
 pub fn secret_in_environment(span: Span, name: &str, attr: &str) -> Diagnostic {
@@ -1407,9 +1009,7 @@ pub fn secret_in_environment(span: Span, name: &str, attr: &str) -> Diagnostic {
         format!("`{name}.{attr}` is a secret and cannot go in `environment`"),
         "secret",
     )
-    .with_help(format!(
-        "move it to `secrets`: `secrets = {{ KEY = {name}.{attr} }}`"
-    ))
+    .with_help(format!("move it to `secrets`: `secrets = {{ KEY = {name}.{attr} }}`"))
 }
 
 pub fn secret_call_in_environment(span: Span, func: &str) -> Diagnostic {
@@ -1423,8 +1023,13 @@ pub fn secret_call_in_environment(span: Span, func: &str) -> Diagnostic {
 }
 
 pub fn plain_secret(span: Span) -> Diagnostic {
-    Diagnostic::error(codes::SECRET_IN_ENV, span, "a secret must come from SSM, Secrets Manager or a database", "plain text")
-        .with_help("write `ssm(\"/path/to/parameter\")` or `secret(\"name-or-arn\")`; never put a secret's value in source")
+    Diagnostic::error(
+        codes::SECRET_IN_ENV,
+        span,
+        "a secret must come from SSM, Secrets Manager or a database",
+        "plain text",
+    )
+    .with_help("write `ssm(\"/path/to/parameter\")` or `secret(\"name-or-arn\")`; never put a secret's value in source")
 }
 
 pub fn plaintext_secret(span: Span, key: &str) -> Diagnostic {
@@ -1434,7 +1039,5 @@ pub fn plaintext_secret(span: Span, key: &str) -> Diagnostic {
         format!("`{key}` looks like a secret but is plain text"),
         "stored in plain text",
     )
-    .with_help(format!(
-        "store it in SSM or Secrets Manager and use `secrets = {{ {key} = ssm(\"…\") }}`"
-    ))
+    .with_help(format!("store it in SSM or Secrets Manager and use `secrets = {{ {key} = ssm(\"…\") }}`"))
 }

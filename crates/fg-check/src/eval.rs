@@ -66,34 +66,19 @@ impl<'a> Evaluator<'a> {
 
     /// Evaluates a declaration's body.
     pub fn block(&mut self, block: &Block, label: Option<(String, Span)>) -> Record {
-        let mut rec = Record {
-            label,
-            fields: Vec::new(),
-        };
+        let mut rec = Record { label, fields: Vec::new() };
         for entry in &block.entries {
             match entry {
                 Entry::Attr(a) => {
                     let value = self.expr(&a.value);
-                    self.put(
-                        &mut rec,
-                        a.key.name.clone(),
-                        a.key.span,
-                        value,
-                        Origin::Written,
-                    );
+                    self.put(&mut rec, a.key.name.clone(), a.key.span, value, Origin::Written);
                 }
                 Entry::Nested(n) => {
                     let label = n.label.as_ref().map(|l| (l.name.clone(), l.span));
                     let labelled = label.is_some();
                     let body = self.block(&n.body, label);
                     let value = Value::new(V::Record(body), n.span);
-                    self.put(
-                        &mut rec,
-                        n.key.name.clone(),
-                        n.key.span,
-                        value,
-                        Origin::Block { labelled },
-                    );
+                    self.put(&mut rec, n.key.name.clone(), n.key.span, value, Origin::Block { labelled });
                 }
                 Entry::Spread(s) => {
                     let v = self.expr(&s.value);
@@ -101,23 +86,13 @@ impl<'a> Evaluator<'a> {
                         V::Record(r) => {
                             for f in r.fields {
                                 // Fields written in the block win over spread ones.
-                                let written = rec
-                                    .fields
-                                    .iter()
-                                    .any(|x| x.key == f.key && x.origin != Origin::Spread);
+                                let written = rec.fields.iter().any(|x| x.key == f.key && x.origin != Origin::Spread);
                                 if !written {
                                     rec.fields.retain(|x| {
                                         x.key != f.key
-                                            || matches!(
-                                                x.origin,
-                                                Origin::Block { labelled: true }
-                                                    | Origin::Statement
-                                            )
+                                            || matches!(x.origin, Origin::Block { labelled: true } | Origin::Statement)
                                     });
-                                    rec.fields.push(Field {
-                                        origin: spread_origin(f.origin),
-                                        ..f
-                                    });
+                                    rec.fields.push(Field { origin: spread_origin(f.origin), ..f });
                                 }
                             }
                         }
@@ -140,13 +115,7 @@ impl<'a> Evaluator<'a> {
                     if let Some(p) = &r.priority {
                         fields.push(field("priority", p.span, self.expr(p)));
                     }
-                    let value = Value::new(
-                        V::Record(Record {
-                            label: None,
-                            fields,
-                        }),
-                        r.span,
-                    );
+                    let value = Value::new(V::Record(Record { label: None, fields }), r.span);
                     rec.fields.push(Field {
                         key: "routes".into(),
                         key_span: r.keyword,
@@ -158,11 +127,7 @@ impl<'a> Evaluator<'a> {
                     if let Some(u) = &s.until
                         && u.cmp.is_upper() == s.bound.cmp.is_upper()
                     {
-                        self.diags.push(d::step_until_direction(
-                            u.cmp_span,
-                            s.bound.cmp.as_str(),
-                            u.cmp.as_str(),
-                        ));
+                        self.diags.push(d::step_until_direction(u.cmp_span, s.bound.cmp.as_str(), u.cmp.as_str()));
                     }
                     let metric = Value::new(V::Word(s.metric.name.clone()), s.metric.span);
                     let mut fields = vec![
@@ -185,13 +150,7 @@ impl<'a> Evaluator<'a> {
                     }
                     let adj = Value::new(V::Str(s.adjustment.text.clone()), s.adjustment.span);
                     fields.push(field("adjustment", s.adjustment.span, adj));
-                    let value = Value::new(
-                        V::Record(Record {
-                            label: None,
-                            fields,
-                        }),
-                        s.span,
-                    );
+                    let value = Value::new(V::Record(Record { label: None, fields }), s.span);
                     rec.fields.push(Field {
                         key: "steps".into(),
                         key_span: s.keyword,
@@ -201,20 +160,10 @@ impl<'a> Evaluator<'a> {
                 }
                 Entry::Target(t) => {
                     let fields = vec![
-                        field(
-                            "metric",
-                            t.metric.span,
-                            Value::new(V::Word(t.metric.name.clone()), t.metric.span),
-                        ),
+                        field("metric", t.metric.span, Value::new(V::Word(t.metric.name.clone()), t.metric.span)),
                         field("value", t.value.span, self.expr(&t.value)),
                     ];
-                    let value = Value::new(
-                        V::Record(Record {
-                            label: None,
-                            fields,
-                        }),
-                        t.span,
-                    );
+                    let value = Value::new(V::Record(Record { label: None, fields }), t.span);
                     rec.fields.push(Field {
                         key: "targets".into(),
                         key_span: t.keyword,
@@ -231,36 +180,24 @@ impl<'a> Evaluator<'a> {
     fn put(&mut self, rec: &mut Record, key: String, key_span: Span, value: Value, origin: Origin) {
         let repeatable = matches!(origin, Origin::Block { labelled: true });
         if !repeatable {
-            if let Some(prev) = rec.fields.iter().find(|f| {
-                f.key == key
-                    && matches!(
-                        f.origin,
-                        Origin::Written | Origin::Block { labelled: false }
-                    )
-            }) {
-                self.diags
-                    .push(d::duplicate_field(key_span, prev.key_span, &key));
+            if let Some(prev) = rec
+                .fields
+                .iter()
+                .find(|f| f.key == key && matches!(f.origin, Origin::Written | Origin::Block { labelled: false }))
+            {
+                self.diags.push(d::duplicate_field(key_span, prev.key_span, &key));
                 return;
             }
-            rec.fields
-                .retain(|f| f.key != key || f.origin != Origin::Spread);
+            rec.fields.retain(|f| f.key != key || f.origin != Origin::Spread);
         }
-        rec.fields.push(Field {
-            key,
-            key_span,
-            value,
-            origin,
-        });
+        rec.fields.push(Field { key, key_span, value, origin });
     }
 
     pub fn expr(&mut self, e: &Expr) -> Value {
         let span = e.span;
         let kind = match &e.kind {
             ExprKind::Str(s) => return self.string(s),
-            ExprKind::Number { value, unit, .. } => V::Number {
-                value: *value,
-                unit: unit.clone(),
-            },
+            ExprKind::Number { value, unit, .. } => V::Number { value: *value, unit: unit.clone() },
             ExprKind::Bool(b) => V::Bool(*b),
             ExprKind::Cidr(text) => match Cidr::parse(text) {
                 Ok(c) => V::Cidr(c),
@@ -283,13 +220,14 @@ impl<'a> Evaluator<'a> {
     fn env_select(&mut self, arms: &[ast::EnvArm], span: Span) -> Value {
         let mut chosen = None;
         let mut fallback = None;
+        let mut misspelled = false;
         for arm in arms {
             match &arm.env {
                 None => fallback = Some(arm),
                 Some(name) => {
                     if !self.environments.iter().any(|e| e == &name.name) {
-                        let envs: Vec<&str> =
-                            self.environments.iter().map(String::as_str).collect();
+                        misspelled = true;
+                        let envs: Vec<&str> = self.environments.iter().map(String::as_str).collect();
                         self.diags.push(d::unknown_environment(
                             name.span,
                             &name.name,
@@ -305,7 +243,10 @@ impl<'a> Evaluator<'a> {
         match chosen.or(fallback) {
             Some(arm) => self.expr(&arm.value),
             None => {
-                self.diags.push(d::missing_environment(span, self.env));
+                // A misspelled arm is most likely the missing one; it is reported already.
+                if !misspelled {
+                    self.diags.push(d::missing_environment(span, self.env));
+                }
                 Value::error(span)
             }
         }
@@ -325,10 +266,9 @@ impl<'a> Evaluator<'a> {
                     let v = self.path(path, *ispan);
                     match v.kind {
                         V::Str(t) | V::Word(t) => push_text(&mut parts, &t),
-                        V::Number { value, unit } => push_text(
-                            &mut parts,
-                            &format!("{}{}", fmt_num(value), unit.unwrap_or_default()),
-                        ),
+                        V::Number { value, unit } => {
+                            push_text(&mut parts, &format!("{}{}", fmt_num(value), unit.unwrap_or_default()))
+                        }
                         V::Bool(b) => push_text(&mut parts, if b { "true" } else { "false" }),
                         V::Cidr(c) => push_text(&mut parts, &c.to_string()),
                         V::Template(ps) => {
@@ -340,19 +280,14 @@ impl<'a> Evaluator<'a> {
                             }
                         }
                         V::Ref(r) => match &r.attr {
-                            Some((attr, _))
-                                if self.attr_type(&r.kind, attr) == Some(Ty::Secret) =>
-                            {
-                                self.diags
-                                    .push(d::secret_interpolated(*ispan, &r.name, attr));
+                            Some((attr, _)) if self.attr_type(&r.kind, attr) == Some(Ty::Secret) => {
+                                self.diags.push(d::secret_interpolated(*ispan, &r.name, attr));
                                 failed = true;
                             }
                             Some(_) => parts.push(Part::Ref(r)),
                             None => {
                                 let outs = self.outputs(&r.kind);
-                                self.diags.push(d::interpolate_declaration(
-                                    *ispan, &r.kind, &r.name, &outs,
-                                ));
+                                self.diags.push(d::interpolate_declaration(*ispan, &r.kind, &r.name, &outs));
                                 failed = true;
                             }
                         },
@@ -390,14 +325,7 @@ impl<'a> Evaluator<'a> {
                 [a] if a.name == "name" => Value::new(V::Str(self.app_name.to_string()), span),
                 [a] if a.name == "env" => Value::new(V::Str(self.env.to_string()), span),
                 [a, ..] => {
-                    self.diags.push(d::unknown_attribute(
-                        a.span,
-                        "app",
-                        "app",
-                        &a.name,
-                        &["name", "env"],
-                        None,
-                    ));
+                    self.diags.push(d::unknown_attribute(a.span, "app", "app", &a.name, &["name", "env"], None));
                     Value::error(span)
                 }
                 [] => Value::new(V::Word("app".into()), span),
@@ -405,18 +333,14 @@ impl<'a> Evaluator<'a> {
         }
         match self.bindings.get(&first.name).copied() {
             Some(Binding::Let(l)) => {
-                self.uses.push(Use {
-                    span: first.span,
-                    target: first.name.clone(),
-                });
+                self.uses.push(Use { span: first.span, target: first.name.clone() });
                 let mut v = self.let_value(l, first.span);
                 for seg in rest {
                     v = match &v.kind {
                         V::Record(r) => match r.get(&seg.name) {
                             Some(x) => x.clone(),
                             None => {
-                                let keys: Vec<&str> =
-                                    r.fields.iter().map(|f| f.key.as_str()).collect();
+                                let keys: Vec<&str> = r.fields.iter().map(|f| f.key.as_str()).collect();
                                 self.diags.push(d::unknown_let_field(
                                     seg.span,
                                     &first.name,
@@ -428,11 +352,7 @@ impl<'a> Evaluator<'a> {
                         },
                         V::Error => return Value::error(span),
                         _ => {
-                            self.diags.push(d::field_of_non_record(
-                                seg.span,
-                                &seg.name,
-                                &v.describe(),
-                            ));
+                            self.diags.push(d::field_of_non_record(seg.span, &seg.name, &v.describe()));
                             return Value::error(span);
                         }
                     };
@@ -440,10 +360,7 @@ impl<'a> Evaluator<'a> {
                 Value { span, ..v }
             }
             Some(Binding::Decl(decl)) => {
-                self.uses.push(Use {
-                    span: first.span,
-                    target: first.name.clone(),
-                });
+                self.uses.push(Use { span: first.span, target: first.name.clone() });
                 let kind = decl.kind.name.clone();
                 let attr = match rest {
                     [] => None,
@@ -463,23 +380,11 @@ impl<'a> Evaluator<'a> {
                         Some((a.name.clone(), a.span))
                     }
                     [_, extra, ..] => {
-                        self.diags.push(d::field_of_non_record(
-                            extra.span,
-                            &extra.name,
-                            "an attribute",
-                        ));
+                        self.diags.push(d::field_of_non_record(extra.span, &extra.name, "an attribute"));
                         return Value::error(span);
                     }
                 };
-                Value::new(
-                    V::Ref(Ref {
-                        kind,
-                        name: first.name.clone(),
-                        attr,
-                        span,
-                    }),
-                    span,
-                )
+                Value::new(V::Ref(Ref { kind, name: first.name.clone(), attr, span }), span)
             }
             None if rest.is_empty() => Value::new(V::Word(first.name.clone()), span),
             None => {
@@ -506,10 +411,7 @@ impl<'a> Evaluator<'a> {
             return v.clone();
         }
         if let Some(pos) = self.in_progress.iter().position(|(n, _)| n == name) {
-            let chain: Vec<String> = self.in_progress[pos..]
-                .iter()
-                .map(|(n, _)| n.clone())
-                .collect();
+            let chain: Vec<String> = self.in_progress[pos..].iter().map(|(n, _)| n.clone()).collect();
             self.diags.push(d::let_cycle(l.name.span, use_span, &chain));
             return Value::error(use_span);
         }
@@ -526,18 +428,11 @@ impl<'a> Evaluator<'a> {
     }
 
     fn outputs(&self, kind: &str) -> Vec<&'static str> {
-        stdlib()
-            .schema(kind)
-            .map(|s| s.outputs().map(|f| f.name.as_str()).collect())
-            .unwrap_or_default()
+        stdlib().schema(kind).map(|s| s.outputs().map(|f| f.name.as_str()).collect()).unwrap_or_default()
     }
 
     fn attr_type(&self, kind: &str, attr: &str) -> Option<Ty> {
-        stdlib()
-            .schema(kind)?
-            .outputs()
-            .find(|f| f.name == attr)
-            .map(|f| f.ty.clone())
+        stdlib().schema(kind)?.outputs().find(|f| f.name == attr).map(|f| f.ty.clone())
     }
 }
 
@@ -549,39 +444,22 @@ fn spread_origin(o: Origin) -> Origin {
 }
 
 fn field(key: &str, key_span: Span, value: Value) -> Field {
-    Field {
-        key: key.into(),
-        key_span,
-        value,
-        origin: Origin::Written,
-    }
+    Field { key: key.into(), key_span, value, origin: Origin::Written }
 }
 
 /// Formats a number without a trailing `.0`.
 pub fn fmt_num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v}")
-    }
+    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") }
 }
 
 /// Evaluates a literal with no bindings in scope: the defaults of stdlib fields.
 pub fn literal(e: &Expr) -> Value {
     let kind = match &e.kind {
         ExprKind::Str(s) => V::Str(s.as_plain().unwrap_or_default()),
-        ExprKind::Number { value, unit, .. } => V::Number {
-            value: *value,
-            unit: unit.clone(),
-        },
+        ExprKind::Number { value, unit, .. } => V::Number { value: *value, unit: unit.clone() },
         ExprKind::Bool(b) => V::Bool(*b),
         ExprKind::Cidr(t) => Cidr::parse(t).map_or(V::Error, V::Cidr),
-        ExprKind::Path(p) => V::Word(
-            p.iter()
-                .map(|i| i.name.as_str())
-                .collect::<Vec<_>>()
-                .join("."),
-        ),
+        ExprKind::Path(p) => V::Word(p.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(".")),
         ExprKind::List(xs) => V::List(xs.iter().map(literal).collect()),
         ExprKind::Record(b) => V::Record(Record {
             label: None,

@@ -91,11 +91,7 @@ impl Analysis {
 /// Normalises `base/../x` without touching the disk.
 pub fn resolve_import(importer: &str, import: &str) -> String {
     let base = Path::new(importer).parent().unwrap_or(Path::new(""));
-    let joined = if Path::new(import).is_absolute() {
-        PathBuf::from(import)
-    } else {
-        base.join(import)
-    };
+    let joined = if Path::new(import).is_absolute() { PathBuf::from(import) } else { base.join(import) };
     let mut out = PathBuf::new();
     for c in joined.components() {
         match c {
@@ -122,8 +118,10 @@ pub fn analyze(host: &dyn Host, entry: &str, opts: &Options) -> Analysis {
     let mut files: Vec<(FileId, ast::File)> = Vec::new();
 
     // Load the entry file and everything it imports, breadth first.
-    let mut queue: Vec<(String, Option<Span>)> = vec![(entry.to_string(), None)];
+    // Each queued file: its resolved path, and the import (span, path as written) that asked for it.
+    let mut queue: Vec<(String, Option<(Span, String)>)> = vec![(entry.to_string(), None)];
     let mut loaded: HashMap<String, FileId> = HashMap::new();
+    let mut damaged: Vec<Span> = Vec::new();
     while let Some((path, from)) = (!queue.is_empty()).then(|| queue.remove(0)) {
         if loaded.contains_key(&path) {
             continue;
@@ -132,7 +130,7 @@ pub fn analyze(host: &dyn Host, entry: &str, opts: &Options) -> Analysis {
             Ok(t) => t,
             Err(why) => {
                 match from {
-                    Some(span) => diagnostics.push(d::import_failed(span, &path, &why)),
+                    Some((span, written)) => diagnostics.push(d::import_failed(span, &written, &why)),
                     None => {
                         let id = sources.add(SourceFile::new(path.clone(), ""));
                         diagnostics.push(d::import_failed(Span::new(id, 0, 0), &path, &why));
@@ -145,10 +143,11 @@ pub fn analyze(host: &dyn Host, entry: &str, opts: &Options) -> Analysis {
         loaded.insert(path.clone(), id);
         let parsed = fg_syntax::parse(id, &sources.get(id).text);
         diagnostics.extend(parsed.diagnostics);
+        damaged.extend(parsed.damaged);
         for item in &parsed.file.items {
             if let Item::Import(i) = item {
                 match i.path.as_plain() {
-                    Some(p) => queue.push((resolve_import(&path, &p), Some(i.path.span))),
+                    Some(p) => queue.push((resolve_import(&path, &p), Some((i.path.span, p)))),
                     None => diagnostics.push(d::import_failed(
                         i.path.span,
                         &i.path.display(),
@@ -185,22 +184,14 @@ pub fn analyze(host: &dyn Host, entry: &str, opts: &Options) -> Analysis {
                             } else {
                                 did_you_mean(&decl.kind.name, kinds.iter().copied())
                             };
-                            diagnostics.push(d::unknown_kind(
-                                decl.kind.span,
-                                &decl.kind.name,
-                                &kinds,
-                                hint,
-                            ));
+                            diagnostics.push(d::unknown_kind(decl.kind.span, &decl.kind.name, &kinds, hint));
                         }
                         continue;
                     }
                     (&decl.name, decl.span)
                 }
                 Item::Schema(s) => {
-                    diagnostics.push(d::schema_in_user_code(
-                        s.name.span,
-                        if s.is_kind { "kind" } else { "schema" },
-                    ));
+                    diagnostics.push(d::schema_in_user_code(s.name.span, if s.is_kind { "kind" } else { "schema" }));
                     continue;
                 }
                 Item::Enum(e) => {
@@ -245,17 +236,13 @@ pub fn analyze(host: &dyn Host, entry: &str, opts: &Options) -> Analysis {
     }
 
     // The app, first without an environment, to learn the environments.
-    let entry_span = files
-        .first()
-        .map_or(Span::default(), |(id, _)| Span::new(*id, 0, 0));
+    let entry_span = files.first().map_or(Span::default(), |(id, _)| Span::new(*id, 0, 0));
     let app_schema = lib.schema("app");
     let (app_name, environments, envs_span) = match (app, app_schema) {
         (Some(a), Some(schema)) => {
             let name = a.name.as_plain().unwrap_or_default();
             let ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
                 && name.len() <= 24
                 && !name.ends_with('-');
             if !ok {
@@ -270,29 +257,22 @@ pub fn analyze(host: &dyn Host, entry: &str, opts: &Options) -> Analysis {
             let (envs, span) = match raw {
                 Some(v) => {
                     let checked = schema.field("environments").map(|f| tc.check(&v, &f.ty));
-                    let envs: Vec<String> = checked
-                        .map(|c| {
-                            c.as_list()
-                                .iter()
-                                .filter_map(|x| x.as_str().map(str::to_string))
-                                .collect()
-                        })
-                        .unwrap_or_default();
+                    let mut envs: Vec<String> = Vec::new();
+                    for x in checked.as_ref().map_or(&[][..], |c| c.as_list()) {
+                        let Some(name) = x.as_str() else { continue };
+                        if envs.iter().any(|e| e == name) {
+                            diagnostics.push(d::duplicate_environment(x.span, name));
+                        } else {
+                            envs.push(name.to_string());
+                        }
+                    }
                     diagnostics.extend(ev.diags);
                     diagnostics.extend(tc.diags);
                     (envs, v.span)
                 }
                 None => (vec!["default".to_string()], a.keyword),
             };
-            (
-                name,
-                if envs.is_empty() {
-                    vec!["default".to_string()]
-                } else {
-                    envs
-                },
-                span,
-            )
+            (name, if envs.is_empty() { vec!["default".to_string()] } else { envs }, span)
         }
         _ => {
             diagnostics.push(d::missing_app(entry_span));
@@ -308,11 +288,8 @@ pub fn analyze(host: &dyn Host, entry: &str, opts: &Options) -> Analysis {
         }
         None => environments[0].clone(),
     };
-    let run: Vec<String> = if opts.all_envs && opts.env.is_none() {
-        environments.clone()
-    } else {
-        vec![selected.clone()]
-    };
+    let run: Vec<String> =
+        if opts.all_envs && opts.env.is_none() { environments.clone() } else { vec![selected.clone()] };
 
     let mut result = None;
     let mut uses = Vec::new();
@@ -326,17 +303,37 @@ pub fn analyze(host: &dyn Host, entry: &str, opts: &Options) -> Analysis {
         }
     }
     let (model, checked) = result.unwrap_or_default();
-    fg_diag::sort_and_dedup(&mut diagnostics);
-    Analysis {
-        sources,
-        files,
-        diagnostics,
-        model,
-        env: selected,
-        decls,
-        uses,
-        checked,
+    if !damaged.is_empty() {
+        quiet_cascades(&mut diagnostics, &files, &damaged);
     }
+    fg_diag::sort_and_dedup(&mut diagnostics);
+    Analysis { sources, files, diagnostics, model, env: selected, decls, uses, checked }
+}
+
+/// Drops findings about something *missing* where the parser had to blank text: the
+/// missing field or route is likely in the blanked part, and the syntax error already
+/// explains it.
+fn quiet_cascades(diagnostics: &mut Vec<Diagnostic>, files: &[(FileId, ast::File)], damaged: &[Span]) {
+    use fg_diag::codes as c;
+    let overlaps = |a: Span, b: Span| a.file == b.file && a.start <= b.end && b.start <= a.end;
+    let items: Vec<Span> = files
+        .iter()
+        .flat_map(|(_, f)| f.items.iter().map(ast::Item::span))
+        .filter(|s| damaged.iter().any(|d| overlaps(*s, *d)))
+        .chain(damaged.iter().copied())
+        .collect();
+    let in_damaged = |s: Span| items.iter().any(|i| overlaps(*i, s));
+    // Missing things local to a declaration.
+    let local =
+        [c::MISSING_FIELD, c::LISTENER_DEFAULT, c::NO_LISTENER, c::DB_UNREACHABLE, c::NO_POLICY, c::ROUTE_WITHOUT_PORT];
+    // Missing links between declarations, which a blanked line anywhere may hold.
+    let linked = [c::UNROUTED_HEALTH, c::REQUESTS_WITHOUT_BALANCER, c::DB_ACCESS];
+    diagnostics.retain(|d| {
+        if linked.contains(&d.code) {
+            return false;
+        }
+        !(local.contains(&d.code) && (in_damaged(d.primary.span) || d.secondary.iter().any(|l| in_damaged(l.span))))
+    });
 }
 
 type EnvResult = (Model, Vec<CheckedDecl>, Vec<Diagnostic>, Vec<Use>);
@@ -361,41 +358,20 @@ fn check_env(
     if let (Some(a), Some(schema)) = (app, lib.schema("app")) {
         let raw = ev.block(&a.body, None);
         // `environments` was checked before any environment was chosen.
-        let raw = Record {
-            fields: raw
-                .fields
-                .into_iter()
-                .filter(|f| f.key != "environments")
-                .collect(),
-            ..raw
-        };
+        let raw = Record { fields: raw.fields.into_iter().filter(|f| f.key != "environments").collect(), ..raw };
         let rec = tc.record(&raw, schema, a.name.span);
         app_model.span = a.span;
-        app_model.region = rec
-            .get("region")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string();
+        app_model.region = rec.get("region").and_then(|v| v.as_str()).unwrap_or_default().to_string();
         if let Some(v) = rec.get("region")
             && let V::Str(region) = &v.kind
             && !aws::REGIONS.contains(&region.as_str())
         {
-            tc.diags.push(d::unknown_region(
-                v.span,
-                region,
-                did_you_mean(region, aws::REGIONS.iter().copied()),
-            ));
+            tc.diags.push(d::unknown_region(v.span, region, did_you_mean(region, aws::REGIONS.iter().copied())));
         }
-        app_model.container_insights = rec
-            .get("container_insights")
-            .and_then(|v| v.as_bool())
-            .unwrap_or(true);
+        app_model.container_insights = rec.get("container_insights").and_then(|v| v.as_bool()).unwrap_or(true);
         if let Some(tags) = rec.get("tags").and_then(|v| v.as_record()) {
-            app_model.tags = tags
-                .fields
-                .iter()
-                .filter_map(|f| Some((f.key.clone(), f.value.as_str()?.to_string())))
-                .collect();
+            app_model.tags =
+                tags.fields.iter().filter_map(|f| Some((f.key.clone(), f.value.as_str()?.to_string()))).collect();
         }
     }
     let mut checked = Vec::new();
@@ -462,10 +438,7 @@ impl MemoryHost {
 
 impl Host for MemoryHost {
     fn read(&self, path: &str) -> Result<String, String> {
-        self.files
-            .get(path)
-            .cloned()
-            .ok_or_else(|| "no such file".to_string())
+        self.files.get(path).cloned().ok_or_else(|| "no such file".to_string())
     }
 }
 

@@ -30,16 +30,11 @@ impl Model {
     }
 
     /// The balancer and listener routes that send traffic to a service.
-    pub fn routes_to<'a>(
-        &'a self,
-        service: &'a str,
-    ) -> impl Iterator<Item = (&'a Balancer, &'a Listener, &'a Route)> {
+    pub fn routes_to<'a>(&'a self, service: &'a str) -> impl Iterator<Item = (&'a Balancer, &'a Listener, &'a Route)> {
         self.balancers.iter().flat_map(move |b| {
-            b.listeners.iter().flat_map(move |l| {
-                l.targets()
-                    .filter(move |r| r.service == service)
-                    .map(move |r| (b, l, r))
-            })
+            b.listeners
+                .iter()
+                .flat_map(move |l| l.targets().filter(move |r| r.service == service).map(move |r| (b, l, r)))
         })
     }
 }
@@ -60,11 +55,7 @@ impl App {
     /// The prefix of every derived AWS name: `<app>-<env>`, or `<app>` for a stack that
     /// declares no environments.
     pub fn prefix(&self) -> String {
-        if self.env == "default" {
-            self.name.clone()
-        } else {
-            format!("{}-{}", self.name, self.env)
-        }
+        if self.env == "default" { self.name.clone() } else { format!("{}-{}", self.name, self.env) }
     }
 
     /// A derived AWS name: `<prefix>-<name>`, with `_` written as `-`.
@@ -202,9 +193,7 @@ impl Text {
     /// Declarations this text refers to.
     pub fn refs(&self) -> impl Iterator<Item = (&str, &str, &str)> {
         self.0.iter().filter_map(|p| match p {
-            TextPart::Attr { kind, name, attr } => {
-                Some((kind.as_str(), name.as_str(), attr.as_str()))
-            }
+            TextPart::Attr { kind, name, attr } => Some((kind.as_str(), name.as_str(), attr.as_str())),
             TextPart::Lit(_) => None,
         })
     }
@@ -213,11 +202,7 @@ impl Text {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TextPart {
     Lit(String),
-    Attr {
-        kind: String,
-        name: String,
-        attr: String,
-    },
+    Attr { kind: String, name: String, attr: String },
 }
 
 #[derive(Debug, Clone)]
@@ -381,11 +366,11 @@ impl Service {
     /// Databases this service reads attributes or the password of.
     pub fn databases_used(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
-        let texts = self.environment.iter().map(|(_, t)| t).chain(
-            self.sidecars
-                .iter()
-                .flat_map(|s| s.environment.iter().map(|(_, t)| t)),
-        );
+        let texts = self
+            .environment
+            .iter()
+            .map(|(_, t)| t)
+            .chain(self.sidecars.iter().flat_map(|s| s.environment.iter().map(|(_, t)| t)));
         for t in texts {
             for (kind, name, _) in t.refs() {
                 if kind == "database" && !out.contains(&name) {
@@ -393,10 +378,7 @@ impl Service {
                 }
             }
         }
-        let secrets = self
-            .secrets
-            .iter()
-            .chain(self.sidecars.iter().flat_map(|s| s.secrets.iter()));
+        let secrets = self.secrets.iter().chain(self.sidecars.iter().flat_map(|s| s.secrets.iter()));
         for (_, s) in secrets {
             if let Secret::Database(name) = s
                 && !out.contains(&name.as_str())

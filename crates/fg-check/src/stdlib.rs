@@ -13,26 +13,11 @@ use crate::types::{EnumDef, FieldDef, Schema, Ty};
 /// The embedded standard library sources, in the order their file ids are assigned.
 pub const FILES: &[(&str, &str)] = &[
     ("<stdlib>/app.fg", include_str!("../../../stdlib/app.fg")),
-    (
-        "<stdlib>/network.fg",
-        include_str!("../../../stdlib/network.fg"),
-    ),
-    (
-        "<stdlib>/balancer.fg",
-        include_str!("../../../stdlib/balancer.fg"),
-    ),
-    (
-        "<stdlib>/service.fg",
-        include_str!("../../../stdlib/service.fg"),
-    ),
-    (
-        "<stdlib>/scaling.fg",
-        include_str!("../../../stdlib/scaling.fg"),
-    ),
-    (
-        "<stdlib>/database.fg",
-        include_str!("../../../stdlib/database.fg"),
-    ),
+    ("<stdlib>/network.fg", include_str!("../../../stdlib/network.fg")),
+    ("<stdlib>/balancer.fg", include_str!("../../../stdlib/balancer.fg")),
+    ("<stdlib>/service.fg", include_str!("../../../stdlib/service.fg")),
+    ("<stdlib>/scaling.fg", include_str!("../../../stdlib/scaling.fg")),
+    ("<stdlib>/database.fg", include_str!("../../../stdlib/database.fg")),
 ];
 
 /// The schemas and enums of the standard library.
@@ -52,9 +37,7 @@ impl Stdlib {
 
     /// The kinds a user can declare at top level (`service`, `network`, …), without `app`.
     pub fn kinds(&self) -> impl Iterator<Item = &Schema> {
-        self.schemas
-            .values()
-            .filter(|s| s.is_kind && s.name != "app")
+        self.schemas.values().filter(|s| s.is_kind && s.name != "app")
     }
 }
 
@@ -65,12 +48,7 @@ pub fn stdlib() -> &'static Stdlib {
 }
 
 fn load() -> Stdlib {
-    let mut lib = Stdlib {
-        schemas: BTreeMap::new(),
-        enums: BTreeMap::new(),
-        files: Vec::new(),
-        errors: Vec::new(),
-    };
+    let mut lib = Stdlib { schemas: BTreeMap::new(), enums: BTreeMap::new(), files: Vec::new(), errors: Vec::new() };
     let mut parsed = Vec::new();
     for (i, (path, text)) in FILES.iter().enumerate() {
         let p = fg_syntax::parse(FileId(i as u32), text);
@@ -84,19 +62,10 @@ fn load() -> Stdlib {
     for file in &parsed {
         for item in &file.items {
             if let Item::Enum(e) = item {
-                let variants = e
-                    .variants
-                    .iter()
-                    .map(|v| (v.name.name.clone(), v.docs.clone(), v.name.span))
-                    .collect();
+                let variants = e.variants.iter().map(|v| (v.name.name.clone(), v.docs.clone(), v.name.span)).collect();
                 lib.enums.insert(
                     e.name.name.clone(),
-                    EnumDef {
-                        name: e.name.name.clone(),
-                        variants,
-                        docs: e.docs.clone(),
-                        span: e.name.span,
-                    },
+                    EnumDef { name: e.name.name.clone(), variants, docs: e.docs.clone(), span: e.name.span },
                 );
             }
         }
@@ -139,10 +108,7 @@ fn load() -> Stdlib {
                     );
                 }
                 Item::Enum(_) => {}
-                other => lib.errors.push(format!(
-                    "unexpected item in the standard library at {:?}",
-                    other.span()
-                )),
+                other => lib.errors.push(format!("unexpected item in the standard library at {:?}", other.span())),
             }
         }
     }
@@ -166,11 +132,7 @@ fn resolve_type(
                     Ty::Text
                 }
             };
-            let name_arg = |errors: &mut Vec<String>| match a
-                .arg
-                .as_deref()
-                .and_then(|x| x.alternatives.first())
-            {
+            let name_arg = |errors: &mut Vec<String>| match a.arg.as_deref().and_then(|x| x.alternatives.first()) {
                 Some(inner) => inner.name.name.clone(),
                 None => {
                     errors.push(format!("`{}` needs a type argument", a.name.name));
@@ -206,11 +168,7 @@ fn resolve_type(
             }
         })
         .collect();
-    if alts.len() == 1 {
-        alts.pop().unwrap_or(Ty::Text)
-    } else {
-        Ty::Union(alts)
-    }
+    if alts.len() == 1 { alts.pop().unwrap_or(Ty::Text) } else { Ty::Union(alts) }
 }
 
 #[cfg(test)]
@@ -228,12 +186,7 @@ mod tests {
         for s in lib.schemas.values() {
             assert!(!s.docs.is_empty(), "schema `{}` has no doc comment", s.name);
             for f in &s.fields {
-                assert!(
-                    !f.docs.is_empty(),
-                    "field `{}.{}` has no doc comment",
-                    s.name,
-                    f.name
-                );
+                assert!(!f.docs.is_empty(), "field `{}.{}` has no doc comment", s.name, f.name);
             }
         }
     }

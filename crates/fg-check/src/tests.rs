@@ -8,24 +8,11 @@ const HEADER: &str = "app \"shop\" { region = \"eu-west-1\" }\nnetwork main {}\n
 fn codes(src: &str) -> Vec<(String, u32)> {
     let text = format!("{HEADER}{src}");
     let host = MemoryHost::new().with("main.fg", &text);
-    let a = analyze(
-        &host,
-        "main.fg",
-        &Options {
-            env: None,
-            all_envs: true,
-        },
-    );
+    let a = analyze(&host, "main.fg", &Options { env: None, all_envs: true });
     a.diagnostics
         .iter()
         .map(|d| {
-            (
-                d.code.0.to_string(),
-                a.sources
-                    .get(d.primary.span.file)
-                    .line_col(d.primary.span.start as usize)
-                    .line,
-            )
+            (d.code.0.to_string(), a.sources.get(d.primary.span.file).line_col(d.primary.span.start as usize).line)
         })
         .collect()
 }
@@ -43,10 +30,7 @@ fn clean_service() {
 
 #[test]
 fn memory_is_derived_from_cpu() {
-    let host = MemoryHost::new().with(
-        "m.fg",
-        &format!("{HEADER}service web {{ image = \"x\", cpu = 1024 }}"),
-    );
+    let host = MemoryHost::new().with("m.fg", &format!("{HEADER}service web {{ image = \"x\", cpu = 1024 }}"));
     let a = analyze(&host, "m.fg", &Options::default());
     assert!(a.diagnostics.is_empty(), "{:?}", a.diagnostics);
     assert_eq!(a.model.services[0].memory_mib, 2048);
@@ -55,53 +39,29 @@ fn memory_is_derived_from_cpu() {
 
 #[test]
 fn fargate_memory_table() {
-    check(
-        "service web { image = \"x\", cpu = 256, memory = 4GiB }",
-        &[("FG0302", 3)],
-    );
+    check("service web { image = \"x\", cpu = 256, memory = 4GiB }", &[("FG0302", 3)]);
     check("service web { image = \"x\", cpu = 300 }", &[("FG0301", 3)]);
-    check(
-        "service web { image = \"x\", cpu = 0.5vcpu, memory = 3GiB }",
-        &[],
-    );
+    check("service web { image = \"x\", cpu = 0.5vcpu, memory = 3GiB }", &[]);
 }
 
 #[test]
 fn units() {
-    check(
-        "service web { image = \"x\", memory = 512 }",
-        &[("FG0203", 3)],
-    );
-    check(
-        "service web { image = \"x\", log_retention = 7days }",
-        &[("FG0202", 3)],
-    );
-    check(
-        "service web { image = \"x\", count = 1.5 }",
-        &[("FG0204", 3)],
-    );
+    check("service web { image = \"x\", memory = 512 }", &[("FG0203", 3)]);
+    check("service web { image = \"x\", log_retention = 7days }", &[("FG0202", 3)]);
+    check("service web { image = \"x\", count = 1.5 }", &[("FG0204", 3)]);
 }
 
 #[test]
 fn names_and_fields() {
-    check(
-        "service web { image = \"x\", memroy = 1GiB }",
-        &[("FG0105", 3)],
-    );
+    check("service web { image = \"x\", memroy = 1GiB }", &[("FG0105", 3)]);
     check("servce web { image = \"x\" }", &[("FG0101", 3)]);
     check("service web { cpu = 256 }", &[("FG0107", 3)]);
-    check(
-        "service web { image = \"x\" }\nservice web { image = \"y\" }",
-        &[("FG0102", 4)],
-    );
+    check("service web { image = \"x\" }\nservice web { image = \"y\" }", &[("FG0102", 4)]);
 }
 
 #[test]
 fn spread_and_env() {
-    check(
-        "let base = { cpu = 512, memory = 1GiB }\nservice web { ...base, image = \"x\", memory = 2GiB }",
-        &[],
-    );
+    check("let base = { cpu = 512, memory = 1GiB }\nservice web { ...base, image = \"x\", memory = 2GiB }", &[]);
     check("let a = { ...b }\nlet b = { ...a }", &[("FG0110", 4)]);
 }
 

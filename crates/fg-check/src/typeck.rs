@@ -17,20 +17,9 @@ use crate::value::{ActionValue, AdjustmentValue, Field, Origin, Record, Ref, Sec
 pub const FUNCTIONS: &[&str] = &["ssm", "secret", "forward", "respond", "redirect"];
 
 /// Sizes: unit → bytes.
-const SIZE_UNITS: &[(&str, u64)] = &[
-    ("KiB", 1 << 10),
-    ("MiB", 1 << 20),
-    ("GiB", 1 << 30),
-    ("TiB", 1 << 40),
-];
+const SIZE_UNITS: &[(&str, u64)] = &[("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40)];
 /// Durations: unit → milliseconds.
-const DURATION_UNITS: &[(&str, u64)] = &[
-    ("ms", 1),
-    ("s", 1000),
-    ("m", 60_000),
-    ("h", 3_600_000),
-    ("d", 86_400_000),
-];
+const DURATION_UNITS: &[(&str, u64)] = &[("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)];
 
 /// What unit family a suffix belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,47 +47,45 @@ fn unit_class(u: &str) -> UnitClass {
 
 /// Converts a size literal to bytes. `None` if the unit is not a size unit.
 pub fn size_bytes(value: f64, unit: &str) -> Option<f64> {
-    SIZE_UNITS
-        .iter()
-        .find(|(n, _)| *n == unit)
-        .map(|(_, f)| value * *f as f64)
+    SIZE_UNITS.iter().find(|(n, _)| *n == unit).map(|(_, f)| value * *f as f64)
 }
 
 /// Converts a duration literal to milliseconds. `None` if the unit is not a duration unit.
 pub fn duration_ms(value: f64, unit: &str) -> Option<f64> {
-    DURATION_UNITS
-        .iter()
-        .find(|(n, _)| *n == unit)
-        .map(|(_, f)| value * *f as f64)
+    DURATION_UNITS.iter().find(|(n, _)| *n == unit).map(|(_, f)| value * *f as f64)
 }
 
 pub struct Typeck<'a> {
     /// Every declaration: name → (kind, name span).
     pub decls: &'a HashMap<String, (String, Span)>,
     pub diags: Vec<Diagnostic>,
+    /// The field being checked, for messages and unit suggestions (`log_retention = 14`
+    /// suggests `14d`; a nested `health { … }` is named `health`, not `health_check`).
+    field: String,
 }
 
 impl<'a> Typeck<'a> {
     pub fn new(decls: &'a HashMap<String, (String, Span)>) -> Self {
-        Typeck {
-            decls,
-            diags: Vec::new(),
-        }
+        Typeck { decls, diags: Vec::new(), field: String::new() }
     }
 
     /// Checks a block against a schema: unknown, duplicate and missing fields, each
     /// value's type, and defaults. `anchor` is where "missing field" is reported.
     pub fn record(&mut self, rec: &Record, schema: &Schema, anchor: Span) -> Record {
-        let mut out = Record {
-            label: rec.label.clone(),
-            fields: Vec::new(),
-        };
+        self.record_as(rec, schema, anchor, &schema.name)
+    }
+
+    /// As [`Typeck::record`], naming the block `display` in messages (the field the user
+    /// wrote, `health`, rather than the schema, `health_check`).
+    pub fn record_as(&mut self, rec: &Record, schema: &Schema, anchor: Span, display: &str) -> Record {
+        let mut out = Record { label: rec.label.clone(), fields: Vec::new() };
         let mut lists: HashMap<&str, Vec<Value>> = HashMap::new();
         for f in &rec.fields {
             let Some(def) = schema.field(&f.key).filter(|def| !def.out) else {
-                self.unknown_field(f, schema);
+                self.unknown_field(f, schema, display);
                 continue;
             };
+            self.field = def.name.clone();
             match (&def.ty, f.origin) {
                 (Ty::Blocks(inner), Origin::Block { labelled: true }) => {
                     let Some(inner_schema) = stdlib().schema(inner) else {
@@ -110,31 +97,33 @@ impl<'a> Typeck<'a> {
                     let mut r = r.clone();
                     if let Some((label, lspan)) = r.label.clone() {
                         r.fields.retain(|x| x.key != "name");
+                        // The label is the block's `name`: an enum value (`listener https`)
+                        // or a free name (`sidecar envoy`, `sidecar "envoy"`).
+                        let value = match inner_schema.field("name").map(|d| &d.ty) {
+                            Some(Ty::Enum(_)) => V::Word(label),
+                            _ => V::Str(label),
+                        };
                         r.fields.insert(
                             0,
                             Field {
                                 key: "name".into(),
                                 key_span: lspan,
-                                value: Value::new(V::Word(label), lspan),
+                                value: Value::new(value, lspan),
                                 origin: Origin::Written,
                             },
                         );
                     }
-                    let checked = self.record(&r, inner_schema, f.key_span);
-                    lists
-                        .entry(def.name.as_str())
-                        .or_default()
-                        .push(Value::new(V::Record(checked), f.value.span));
+                    let anchor = r.label.as_ref().map_or(f.key_span, |l| l.1);
+                    let checked = self.record_as(&r, inner_schema, anchor, &f.key);
+                    lists.entry(def.name.as_str()).or_default().push(Value::new(V::Record(checked), f.value.span));
                 }
                 (Ty::Blocks(_), _) => {
                     self.diags.push(d::block_needs_label(f.key_span, &f.key));
+                    // Keep a placeholder so later checks know a block was written.
+                    lists.entry(def.name.as_str()).or_default().push(Value::error(f.value.span));
                 }
                 (_, Origin::Block { labelled: true }) => {
-                    let lspan = f
-                        .value
-                        .as_record()
-                        .and_then(|r| r.label.as_ref())
-                        .map_or(f.key_span, |l| l.1);
+                    let lspan = f.value.as_record().and_then(|r| r.label.as_ref()).map_or(f.key_span, |l| l.1);
                     self.diags.push(d::block_takes_no_label(lspan, &f.key));
                 }
                 (Ty::List(inner), Origin::Statement) => {
@@ -143,12 +132,7 @@ impl<'a> Typeck<'a> {
                 }
                 _ => {
                     let v = self.check(&f.value, &def.ty);
-                    out.fields.push(Field {
-                        key: f.key.clone(),
-                        key_span: f.key_span,
-                        value: v,
-                        origin: f.origin,
-                    });
+                    out.fields.push(Field { key: f.key.clone(), key_span: f.key_span, value: v, origin: f.origin });
                 }
             }
         }
@@ -169,12 +153,7 @@ impl<'a> Typeck<'a> {
             if let Some(default) = &def.default {
                 let mut v = self.check(default, &def.ty);
                 v.span = anchor;
-                out.fields.push(Field {
-                    key: def.name.clone(),
-                    key_span: anchor,
-                    value: v,
-                    origin: Origin::Default,
-                });
+                out.fields.push(Field { key: def.name.clone(), key_span: anchor, value: v, origin: Origin::Default });
             } else if matches!(def.ty, Ty::Blocks(_)) {
                 out.fields.push(Field {
                     key: def.name.clone(),
@@ -183,30 +162,22 @@ impl<'a> Typeck<'a> {
                     origin: Origin::Default,
                 });
             } else if def.is_required() {
-                self.diags
-                    .push(d::missing_field(anchor, &schema.name, &def.name, &def.ty));
+                self.diags.push(d::missing_field(anchor, &schema.name, &def.name, &def.ty));
             }
         }
         // Keep fields in schema order so that everything downstream is deterministic.
-        out.fields.sort_by_key(|f| {
-            schema
-                .fields
-                .iter()
-                .position(|d| d.name == f.key)
-                .unwrap_or(usize::MAX)
-        });
+        out.fields.sort_by_key(|f| schema.fields.iter().position(|d| d.name == f.key).unwrap_or(usize::MAX));
         out
     }
 
-    fn unknown_field(&mut self, f: &Field, schema: &Schema) {
+    fn unknown_field(&mut self, f: &Field, schema: &Schema, display: &str) {
         if f.origin == Origin::Statement {
             let stmt = match f.key.as_str() {
                 "routes" => "route",
                 "steps" => "step",
                 _ => "target",
             };
-            self.diags
-                .push(d::misplaced_statement(f.key_span, stmt, &schema.name));
+            self.diags.push(d::misplaced_statement(f.key_span, stmt, &schema.name));
             return;
         }
         if schema.name == "database" && f.key.contains("password") {
@@ -214,8 +185,7 @@ impl<'a> Typeck<'a> {
             return;
         }
         if let Some(def) = schema.field(&f.key).filter(|d| d.out) {
-            self.diags
-                .push(d::set_attribute(f.key_span, &schema.name, &def.name));
+            self.diags.push(d::set_attribute(f.key_span, &schema.name, &def.name));
             return;
         }
         let names: Vec<&str> = schema.inputs().map(|d| d.name.as_str()).collect();
@@ -232,16 +202,10 @@ impl<'a> Typeck<'a> {
         if let V::Error = v.kind {
             return v.clone();
         }
-        if let V::Call {
-            name, name_span, ..
-        } = &v.kind
+        if let V::Call { name, name_span, .. } = &v.kind
             && !FUNCTIONS.contains(&name.as_str())
         {
-            self.diags.push(d::unknown_function(
-                *name_span,
-                name,
-                did_you_mean(name, FUNCTIONS.iter().copied()),
-            ));
+            self.diags.push(d::unknown_function(*name_span, name, did_you_mean(name, FUNCTIONS.iter().copied())));
             return Value::error(v.span);
         }
         match ty {
@@ -259,26 +223,17 @@ impl<'a> Typeck<'a> {
             },
             Ty::Text => match &v.kind {
                 V::Str(_) | V::Template(_) => v.clone(),
-                V::Number { value, unit } => Value::new(
-                    V::Str(format!(
-                        "{}{}",
-                        fmt_num(*value),
-                        unit.as_deref().unwrap_or("")
-                    )),
-                    v.span,
-                ),
+                V::Number { value, unit } => {
+                    Value::new(V::Str(format!("{}{}", fmt_num(*value), unit.as_deref().unwrap_or(""))), v.span)
+                }
                 V::Bool(b) => Value::new(V::Str(b.to_string()), v.span),
                 V::Ref(r) if r.attr.is_some() => {
                     let (attr, _) = r.attr.clone().unwrap_or_default();
                     if attr_is_secret(&r.kind, &attr) {
-                        self.diags
-                            .push(d::secret_in_environment(v.span, &r.name, &attr));
+                        self.diags.push(d::secret_in_environment(v.span, &r.name, &attr));
                         return Value::error(v.span);
                     }
-                    Value::new(
-                        V::Template(vec![crate::value::Part::Ref(r.clone())]),
-                        v.span,
-                    )
+                    Value::new(V::Template(vec![crate::value::Part::Ref(r.clone())]), v.span)
                 }
                 V::Call { name, .. } if name == "ssm" || name == "secret" => {
                     self.diags.push(d::secret_call_in_environment(v.span, name));
@@ -287,23 +242,16 @@ impl<'a> Typeck<'a> {
                 _ => self.mismatch(v, ty),
             },
             Ty::Int => match &v.kind {
-                V::Number { value, unit: None } => self
-                    .whole(*value, v.span)
-                    .map_or_else(|| Value::error(v.span), |i| Value::new(V::Int(i), v.span)),
+                V::Number { value, unit: None } => {
+                    self.whole(*value, v.span).map_or_else(|| Value::error(v.span), |i| Value::new(V::Int(i), v.span))
+                }
                 _ => self.mismatch(v, ty),
             },
             Ty::Number => match &v.kind {
                 V::Number { unit: None, .. } => v.clone(),
-                V::Number {
-                    value,
-                    unit: Some(u),
-                } if u == "%" => Value::new(
-                    V::Number {
-                        value: *value,
-                        unit: Some(u.clone()),
-                    },
-                    v.span,
-                ),
+                V::Number { value, unit: Some(u) } if u == "%" => {
+                    Value::new(V::Number { value: *value, unit: Some(u.clone()) }, v.span)
+                }
                 _ => self.mismatch(v, ty),
             },
             Ty::Bool => match &v.kind {
@@ -333,20 +281,13 @@ impl<'a> Typeck<'a> {
                 _ => self.mismatch(v, ty),
             },
             Ty::Cpu => match &v.kind {
-                V::Number { value, unit: None } => self
-                    .whole(*value, v.span)
-                    .map_or_else(|| Value::error(v.span), |i| Value::new(V::Int(i), v.span)),
-                V::Number {
-                    value,
-                    unit: Some(u),
-                } if u == "vcpu" => {
+                V::Number { value, unit: None } => {
+                    self.whole(*value, v.span).map_or_else(|| Value::error(v.span), |i| Value::new(V::Int(i), v.span))
+                }
+                V::Number { value, unit: Some(u) } if u == "vcpu" => {
                     let units = value * 1024.0;
                     if units.fract() != 0.0 {
-                        self.diags.push(d::fractional(
-                            v.span,
-                            &format!("{}vcpu", fmt_num(*value)),
-                            "CPU units",
-                        ));
+                        self.diags.push(d::fractional(v.span, &format!("{}vcpu", fmt_num(*value)), "CPU units"));
                         return Value::error(v.span);
                     }
                     Value::new(V::Int(units as i64), v.span)
@@ -358,9 +299,7 @@ impl<'a> Typeck<'a> {
             },
             Ty::Name => match &v.kind {
                 V::Word(s) | V::Str(s) => Value::new(V::Str(s.clone()), v.span),
-                V::Ref(Ref {
-                    name, attr: None, ..
-                }) => Value::new(V::Str(name.clone()), v.span),
+                V::Ref(Ref { name, attr: None, .. }) => Value::new(V::Str(name.clone()), v.span),
                 _ => self.mismatch(v, ty),
             },
             Ty::Secret => self.secret(v, ty),
@@ -370,10 +309,7 @@ impl<'a> Typeck<'a> {
                 _ => self.mismatch(v, ty),
             },
             Ty::List(inner) => match &v.kind {
-                V::List(xs) => Value::new(
-                    V::List(xs.iter().map(|x| self.check(x, inner)).collect()),
-                    v.span,
-                ),
+                V::List(xs) => Value::new(V::List(xs.iter().map(|x| self.check(x, inner)).collect()), v.span),
                 _ if shape_matches(v, inner) => {
                     self.diags.push(d::expected_list(v.span, inner));
                     Value::error(v.span)
@@ -386,28 +322,15 @@ impl<'a> Typeck<'a> {
                         .fields
                         .iter()
                         .filter_map(|f| {
-                            if f.origin == Origin::Statement
-                                || matches!(f.origin, Origin::Block { labelled: true })
-                            {
+                            if f.origin == Origin::Statement || matches!(f.origin, Origin::Block { labelled: true }) {
                                 self.diags.push(d::block_takes_no_label(f.key_span, &f.key));
                                 return None;
                             }
                             let value = self.check(&f.value, inner);
-                            Some(Field {
-                                key: f.key.clone(),
-                                key_span: f.key_span,
-                                value,
-                                origin: f.origin,
-                            })
+                            Some(Field { key: f.key.clone(), key_span: f.key_span, value, origin: f.origin })
                         })
                         .collect();
-                    Value::new(
-                        V::Record(Record {
-                            label: None,
-                            fields,
-                        }),
-                        v.span,
-                    )
+                    Value::new(V::Record(Record { label: None, fields }), v.span)
                 }
                 _ => self.mismatch(v, ty),
             },
@@ -418,9 +341,7 @@ impl<'a> Typeck<'a> {
                 };
                 let word = match &v.kind {
                     V::Word(w) => w.clone(),
-                    V::Ref(Ref {
-                        name, attr: None, ..
-                    }) => name.clone(),
+                    V::Ref(Ref { name, attr: None, .. }) => name.clone(),
                     V::Str(s) if def.has(s) => {
                         self.diags.push(d::quoted_literal(v.span, ty, s));
                         return Value::error(v.span);
@@ -443,17 +364,15 @@ impl<'a> Typeck<'a> {
             }
             Ty::Schema(name) => match (&v.kind, stdlib().schema(name)) {
                 (V::Record(r), Some(schema)) => {
-                    Value::new(V::Record(self.record(r, schema, v.span)), v.span)
+                    let display = if self.field.is_empty() { name.clone() } else { self.field.clone() };
+                    Value::new(V::Record(self.record_as(r, schema, v.span, &display)), v.span)
                 }
                 _ => self.mismatch(v, ty),
             },
             Ty::Blocks(name) => match &v.kind {
                 V::List(xs) => {
                     let inner = Ty::Schema(name.clone());
-                    Value::new(
-                        V::List(xs.iter().map(|x| self.check(x, &inner)).collect()),
-                        v.span,
-                    )
+                    Value::new(V::List(xs.iter().map(|x| self.check(x, &inner)).collect()), v.span)
                 }
                 _ => self.mismatch(v, ty),
             },
@@ -462,8 +381,7 @@ impl<'a> Typeck<'a> {
 
     fn whole(&mut self, value: f64, span: Span) -> Option<i64> {
         if value.fract() != 0.0 {
-            self.diags
-                .push(d::fractional(span, &fmt_num(value), "a whole number"));
+            self.diags.push(d::fractional(span, &fmt_num(value), "a whole number"));
             None
         } else {
             Some(value as i64)
@@ -477,6 +395,8 @@ impl<'a> Typeck<'a> {
         let Some(unit) = unit else {
             let (suffix, example) = match want {
                 UnitClass::Size => (if *value < 64.0 { "GiB" } else { "MiB" }, ""),
+                UnitClass::Duration if self.field.contains("retention") => ("d", ""),
+                UnitClass::Duration if self.field.contains("retention") => ("d", ""),
                 UnitClass::Duration => ("s", ""),
                 _ => ("%", ""),
             };
@@ -495,11 +415,8 @@ impl<'a> Typeck<'a> {
             UnitClass::Size => {
                 let bytes = size_bytes(*value, unit).unwrap_or(0.0);
                 if bytes.fract() != 0.0 || bytes < 0.0 {
-                    self.diags.push(d::fractional(
-                        v.span,
-                        &format!("{}{unit}", fmt_num(*value)),
-                        "whole bytes",
-                    ));
+                    let text = format!("{}{unit}", fmt_num(*value));
+                    self.diags.push(d::granularity(v.span, &text, "a whole number of bytes"));
                     return Value::error(v.span);
                 }
                 Value::new(V::Size(bytes as u64), v.span)
@@ -507,11 +424,8 @@ impl<'a> Typeck<'a> {
             UnitClass::Duration => {
                 let ms = duration_ms(*value, unit).unwrap_or(0.0);
                 if ms.fract() != 0.0 || ms < 0.0 {
-                    self.diags.push(d::fractional(
-                        v.span,
-                        &format!("{}{unit}", fmt_num(*value)),
-                        "whole milliseconds",
-                    ));
+                    let text = format!("{}{unit}", fmt_num(*value));
+                    self.diags.push(d::granularity(v.span, &text, "whole milliseconds"));
                     return Value::error(v.span);
                 }
                 Value::new(V::Duration(ms as u64), v.span)
@@ -550,14 +464,10 @@ impl<'a> Typeck<'a> {
                 let strs: Vec<Option<&str>> = args.iter().map(Value::as_str).collect();
                 let s = match (name.as_str(), strs.as_slice()) {
                     ("ssm", [Some(p)]) => SecretRef::Ssm((*p).to_string()),
-                    ("secret", [Some(id)]) => SecretRef::SecretsManager {
-                        id: (*id).to_string(),
-                        key: None,
-                    },
-                    ("secret", [Some(id), Some(k)]) => SecretRef::SecretsManager {
-                        id: (*id).to_string(),
-                        key: Some((*k).to_string()),
-                    },
+                    ("secret", [Some(id)]) => SecretRef::SecretsManager { id: (*id).to_string(), key: None },
+                    ("secret", [Some(id), Some(k)]) => {
+                        SecretRef::SecretsManager { id: (*id).to_string(), key: Some((*k).to_string()) }
+                    }
                     _ => {
                         let sig = if name == "ssm" {
                             "ssm(\"/parameter/name\")"
@@ -568,20 +478,13 @@ impl<'a> Typeck<'a> {
                         return Value::error(v.span);
                     }
                 };
-                if matches!(&s, SecretRef::Ssm(p) | SecretRef::SecretsManager { id: p, .. } if p.is_empty())
-                {
-                    self.diags
-                        .push(d::bad_call(v.span, name, "a non-empty name"));
+                if matches!(&s, SecretRef::Ssm(p) | SecretRef::SecretsManager { id: p, .. } if p.is_empty()) {
+                    self.diags.push(d::bad_call(v.span, name, "a non-empty name"));
                     return Value::error(v.span);
                 }
                 Value::new(V::Secret(s), v.span)
             }
-            V::Ref(Ref {
-                kind,
-                name,
-                attr: Some((a, _)),
-                ..
-            }) if kind == "database" && a == "password" => {
+            V::Ref(Ref { kind, name, attr: Some((a, _)), .. }) if kind == "database" && a == "password" => {
                 Value::new(V::Secret(SecretRef::Database(name.clone())), v.span)
             }
             V::Str(_) | V::Template(_) => {
@@ -594,20 +497,13 @@ impl<'a> Typeck<'a> {
 
     fn action(&mut self, v: &Value, ty: &Ty) -> Value {
         match &v.kind {
-            V::Ref(Ref {
-                kind,
-                name,
-                attr: None,
-                ..
-            }) if kind == "service" => {
+            V::Ref(Ref { kind, name, attr: None, .. }) if kind == "service" => {
                 Value::new(V::Action(ActionValue::Forward(name.clone())), v.span)
             }
             V::Word(_) | V::Ref(_) => {
                 let r = self.reference(v, "service", &Ty::Ref("service".into()));
                 match r.kind {
-                    V::Ref(Ref { name, .. }) => {
-                        Value::new(V::Action(ActionValue::Forward(name)), v.span)
-                    }
+                    V::Ref(Ref { name, .. }) => Value::new(V::Action(ActionValue::Forward(name)), v.span),
                     _ => r,
                 }
             }
@@ -616,15 +512,12 @@ impl<'a> Typeck<'a> {
                     [target] => {
                         let r = self.reference(target, "service", &Ty::Ref("service".into()));
                         match r.kind {
-                            V::Ref(Ref { name, .. }) => {
-                                Value::new(V::Action(ActionValue::Forward(name)), v.span)
-                            }
+                            V::Ref(Ref { name, .. }) => Value::new(V::Action(ActionValue::Forward(name)), v.span),
                             _ => Value::error(v.span),
                         }
                     }
                     _ => {
-                        self.diags
-                            .push(d::bad_call(v.span, name, "forward(service)"));
+                        self.diags.push(d::bad_call(v.span, name, "forward(service)"));
                         Value::error(v.span)
                     }
                 },
@@ -636,11 +529,7 @@ impl<'a> Typeck<'a> {
                         (Some(code), 1..=3) if (200..=599).contains(&code) => Value::new(
                             V::Action(ActionValue::Respond {
                                 status: code as u16,
-                                body: body
-                                    .as_ref()
-                                    .and_then(|b| b.as_str())
-                                    .unwrap_or("")
-                                    .to_string(),
+                                body: body.as_ref().and_then(|b| b.as_str()).unwrap_or("").to_string(),
                                 content_type: ctype
                                     .as_ref()
                                     .and_then(|b| b.as_str())
@@ -650,11 +539,10 @@ impl<'a> Typeck<'a> {
                             v.span,
                         ),
                         _ => {
-                            self.diags.push(d::bad_call(
-                                v.span,
-                                name,
-                                "respond(status 200–599, body?, content_type?)",
-                            ));
+                            // Point at the status when it is the problem.
+                            let span =
+                                status.as_ref().filter(|_| (1..=3).contains(&args.len())).map_or(v.span, |s| s.span);
+                            self.diags.push(d::bad_call(span, name, "respond(status 200–599, body?, content_type?)"));
                             Value::error(v.span)
                         }
                     }
@@ -665,18 +553,17 @@ impl<'a> Typeck<'a> {
                     let status = status.as_ref().map_or(Some(301), Value::as_int);
                     match (url.as_ref().and_then(|u| u.as_str()), status, args.len()) {
                         (Some(u), Some(s @ (301 | 302)), 1..=2) if !u.is_empty() => Value::new(
-                            V::Action(ActionValue::Redirect {
-                                url: u.to_string(),
-                                status: s as u16,
-                            }),
+                            V::Action(ActionValue::Redirect { url: u.to_string(), status: s as u16 }),
                             v.span,
                         ),
                         _ => {
-                            self.diags.push(d::bad_call(
-                                v.span,
-                                name,
-                                "redirect(\"https://…\", 301 or 302)",
-                            ));
+                            let url_ok = url.as_ref().and_then(|u| u.as_str()).is_some_and(|u| !u.is_empty());
+                            let span = match (url_ok, args.get(1), args.first()) {
+                                (true, Some(st), _) => st.span,
+                                (false, _, Some(u)) => u.span,
+                                _ => v.span,
+                            };
+                            self.diags.push(d::bad_call(span, name, "redirect(\"https://…\", 301 or 302)"));
                             Value::error(v.span)
                         }
                     }
@@ -711,18 +598,13 @@ impl<'a> Typeck<'a> {
                     v.clone()
                 } else {
                     let decl_span = self.decls.get(&r.name).map(|x| x.1);
-                    self.diags
-                        .push(d::wrong_kind(v.span, kind, &r.kind, &r.name, decl_span));
+                    self.diags.push(d::wrong_kind(v.span, kind, &r.kind, &r.name, decl_span));
                     Value::error(v.span)
                 }
             }
             V::Word(w) => {
-                let names: Vec<&str> = self
-                    .decls
-                    .iter()
-                    .filter(|(_, (k, _))| k == kind)
-                    .map(|(n, _)| n.as_str())
-                    .collect();
+                let names: Vec<&str> =
+                    self.decls.iter().filter(|(_, (k, _))| k == kind).map(|(n, _)| n.as_str()).collect();
                 self.diags.push(d::unknown_reference(
                     v.span,
                     w,
@@ -759,10 +641,7 @@ impl<'a> Typeck<'a> {
 }
 
 fn attr_is_secret(kind: &str, attr: &str) -> bool {
-    stdlib()
-        .schema(kind)
-        .and_then(|s| s.outputs().find(|f| f.name == attr))
-        .is_some_and(|f| f.ty == Ty::Secret)
+    stdlib().schema(kind).and_then(|s| s.outputs().find(|f| f.name == attr)).is_some_and(|f| f.ty == Ty::Secret)
 }
 
 /// Whether a value has the rough shape of a type, to pick the branch of a union.
@@ -770,10 +649,7 @@ fn shape_matches(v: &Value, ty: &Ty) -> bool {
     match (&v.kind, ty) {
         (V::Record(_), Ty::Schema(_) | Ty::Map(_)) => true,
         (V::List(_), Ty::List(_) | Ty::Blocks(_)) => true,
-        (
-            V::Word(_) | V::Ref(Ref { attr: None, .. }),
-            Ty::Enum(_) | Ty::Ref(_) | Ty::Name | Ty::Action,
-        ) => true,
+        (V::Word(_) | V::Ref(Ref { attr: None, .. }), Ty::Enum(_) | Ty::Ref(_) | Ty::Name | Ty::Action) => true,
         (V::Number { unit: None, .. }, Ty::Int | Ty::Number | Ty::Port | Ty::Cpu) => true,
         (V::Number { unit: Some(u), .. }, t) => matches!(
             (unit_class(u), t),

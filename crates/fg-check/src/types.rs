@@ -52,12 +52,8 @@ impl Ty {
             Ty::Port => "a port number".into(),
             Ty::Cpu => "CPU units such as `256` or `0.5vcpu`".into(),
             Ty::Name => "a name".into(),
-            Ty::Secret => {
-                "a secret: `ssm(\"…\")`, `secret(\"…\")` or a database's `password`".into()
-            }
-            Ty::Action => {
-                "an action: `forward(service)`, `respond(404)` or `redirect(\"…\")`".into()
-            }
+            Ty::Secret => "a secret: `ssm(\"…\")`, `secret(\"…\")` or a database's `password`".into(),
+            Ty::Action => "an action: `forward(service)`, `respond(404)` or `redirect(\"…\")`".into(),
             Ty::Adjustment => "an adjustment such as `+1`".into(),
             Ty::List(t) => format!("a list of {}", plural(t)),
             Ty::Map(t) => format!("a record of {}", plural(t)),
@@ -97,9 +93,21 @@ impl Ty {
     }
 }
 
-fn plural(t: &Ty) -> String {
+/// The plural of a type's name, for "a list of strings".
+pub fn plural(t: &Ty) -> String {
     match t {
         Ty::Ref(k) => format!("`{k}` references"),
+        Ty::String | Ty::Text => "strings".into(),
+        Ty::Int | Ty::Number => "numbers".into(),
+        Ty::Bool => "booleans".into(),
+        Ty::Size => "sizes".into(),
+        Ty::Duration => "durations".into(),
+        Ty::Percent => "percentages".into(),
+        Ty::Cidr => "CIDR blocks".into(),
+        Ty::Port => "ports".into(),
+        Ty::Secret => "secrets".into(),
+        Ty::Name => "names".into(),
+        Ty::Enum(e) | Ty::Schema(e) => format!("`{e}` values"),
         other => other.name(),
     }
 }

@@ -19,10 +19,7 @@ impl Value {
     }
 
     pub fn error(span: Span) -> Self {
-        Value {
-            kind: V::Error,
-            span,
-        }
+        Value { kind: V::Error, span }
     }
 
     pub fn as_str(&self) -> Option<&str> {
@@ -154,15 +151,8 @@ pub enum SecretRef {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ActionValue {
     Forward(String),
-    Respond {
-        status: u16,
-        body: String,
-        content_type: String,
-    },
-    Redirect {
-        url: String,
-        status: u16,
-    },
+    Respond { status: u16, body: String, content_type: String },
+    Redirect { url: String, status: u16 },
 }
 
 /// A step adjustment.

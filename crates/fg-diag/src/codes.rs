@@ -191,7 +191,7 @@ Why: ECS rejects the task definition at deploy time. The help names the nearest 
 sizes, and the editor offers them as fixes.";
     NAME_TOO_LONG = "FG0303" "aws-name-too-long"
 "A name fgc derives for AWS is longer than AWS allows: load balancers and target groups
-take 32 characters. Derived names are `<app>-<env>-<name>` (target groups add `-tg`);
+take 32 characters. Derived names are `<app>-<env>-<name>` (blue/green target groups add `-b` and `-g`);
 shorten the app or declaration name, or set `name` explicitly.";
     NAME_INVALID = "FG0304" "aws-name-invalid"
 "A name fgc derives for AWS contains characters AWS rejects. Load balancer and target
@@ -330,20 +330,12 @@ mod tests {
     #[test]
     fn codes_are_unique_sorted_and_explained() {
         for pair in CODES.windows(2) {
-            assert!(
-                pair[0].code < pair[1].code,
-                "{} before {}",
-                pair[0].code,
-                pair[1].code
-            );
+            assert!(pair[0].code < pair[1].code, "{} before {}", pair[0].code, pair[1].code);
         }
         for c in CODES {
             assert!(c.code.len() == 6 && c.code.starts_with("FG"), "{}", c.code);
             assert!(!c.explanation.trim().is_empty());
         }
-        assert_eq!(
-            lookup("fg0302").map(|c| c.name),
-            Some("invalid-fargate-memory")
-        );
+        assert_eq!(lookup("fg0302").map(|c| c.name), Some("invalid-fargate-memory"));
     }
 }

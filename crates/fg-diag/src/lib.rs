@@ -67,40 +67,21 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error with the given code, message and primary label.
-    pub fn error(
-        code: Code,
-        span: Span,
-        message: impl Into<String>,
-        label: impl Into<String>,
-    ) -> Self {
+    pub fn error(code: Code, span: Span, message: impl Into<String>, label: impl Into<String>) -> Self {
         Self::new(code, Severity::Error, span, message, label)
     }
 
     /// A warning with the given code, message and primary label.
-    pub fn warning(
-        code: Code,
-        span: Span,
-        message: impl Into<String>,
-        label: impl Into<String>,
-    ) -> Self {
+    pub fn warning(code: Code, span: Span, message: impl Into<String>, label: impl Into<String>) -> Self {
         Self::new(code, Severity::Warning, span, message, label)
     }
 
-    fn new(
-        code: Code,
-        severity: Severity,
-        span: Span,
-        message: impl Into<String>,
-        label: impl Into<String>,
-    ) -> Self {
+    fn new(code: Code, severity: Severity, span: Span, message: impl Into<String>, label: impl Into<String>) -> Self {
         Diagnostic {
             code,
             severity,
             message: message.into(),
-            primary: Label {
-                span,
-                message: label.into(),
-            },
+            primary: Label { span, message: label.into() },
             secondary: Vec::new(),
             help: None,
             fixes: Vec::new(),
@@ -110,10 +91,7 @@ impl Diagnostic {
     /// Adds a secondary label.
     #[must_use]
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
-        self.secondary.push(Label {
-            span,
-            message: message.into(),
-        });
+        self.secondary.push(Label { span, message: message.into() });
         self
     }
 
@@ -126,17 +104,8 @@ impl Diagnostic {
 
     /// Adds an applicable fix.
     #[must_use]
-    pub fn with_fix(
-        mut self,
-        title: impl Into<String>,
-        span: Span,
-        replacement: impl Into<String>,
-    ) -> Self {
-        self.fixes.push(Fix {
-            title: title.into(),
-            span,
-            replacement: replacement.into(),
-        });
+    pub fn with_fix(mut self, title: impl Into<String>, span: Span, replacement: impl Into<String>) -> Self {
+        self.fixes.push(Fix { title: title.into(), span, replacement: replacement.into() });
         self
     }
 
@@ -149,20 +118,13 @@ impl Diagnostic {
 /// deterministic however the stages interleaved their findings.
 pub fn sort_and_dedup(diags: &mut Vec<Diagnostic>) {
     diags.sort_by(|a, b| {
-        (
-            a.primary.span.file,
-            a.primary.span.start,
-            a.primary.span.end,
-            a.code.0,
-            &a.message,
-        )
-            .cmp(&(
-                b.primary.span.file,
-                b.primary.span.start,
-                b.primary.span.end,
-                b.code.0,
-                &b.message,
-            ))
+        (a.primary.span.file, a.primary.span.start, a.primary.span.end, a.code.0, &a.message).cmp(&(
+            b.primary.span.file,
+            b.primary.span.start,
+            b.primary.span.end,
+            b.code.0,
+            &b.message,
+        ))
     });
     diags.dedup();
 }
@@ -181,9 +143,7 @@ pub fn levenshtein(a: &str, b: &str) -> usize {
         d[i * w] = i;
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[(i - 1) * w + j] + 1)
-                .min(d[i * w + j - 1] + 1)
-                .min(d[(i - 1) * w + j - 1] + cost);
+            let mut v = (d[(i - 1) * w + j] + 1).min(d[i * w + j - 1] + 1).min(d[(i - 1) * w + j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[(i - 2) * w + j - 2] + 1);
             }
@@ -194,19 +154,17 @@ pub fn levenshtein(a: &str, b: &str) -> usize {
 }
 
 /// The candidate closest to `name`, if it is close enough to be a plausible typo.
-pub fn did_you_mean<'a>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = name.to_ascii_lowercase();
     let limit = (name.chars().count() / 3).max(1);
     candidates
         .into_iter()
         .map(|c| {
             let d = levenshtein(&lower, &c.to_ascii_lowercase());
-            // A shared prefix of four or more characters also counts (`health_check` → `health`).
-            let prefix =
-                lower.len() >= 4 && (c.starts_with(&lower) || lower.starts_with(c)) && c.len() >= 4;
+            // One name containing the other counts too (`health_check` → `health`,
+            // `frontend` → `web-frontend`), for names of four or more characters.
+            let c_lower = c.to_ascii_lowercase();
+            let prefix = lower.len() >= 4 && c.len() >= 4 && (c_lower.contains(&lower) || lower.contains(&c_lower));
             (if prefix { d.min(limit) } else { d }, c)
         })
         .filter(|(d, _)| *d <= limit)
@@ -220,19 +178,11 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        assert_eq!(
-            did_you_mean("memroy", ["memory", "cpu", "image"]),
-            Some("memory")
-        );
-        assert_eq!(
-            did_you_mean("servce", ["service", "network"]),
-            Some("service")
-        );
+        assert_eq!(did_you_mean("memroy", ["memory", "cpu", "image"]), Some("memory"));
+        assert_eq!(did_you_mean("servce", ["service", "network"]), Some("service"));
         assert_eq!(did_you_mean("zzz", ["memory", "cpu"]), None);
-        assert_eq!(
-            did_you_mean("healthcheck", ["health", "image"]),
-            Some("health")
-        );
+        assert_eq!(did_you_mean("healthcheck", ["health", "image"]), Some("health"));
+        assert_eq!(did_you_mean("frontend", ["web-frontend", "api"]), Some("web-frontend"));
     }
 
     #[test]

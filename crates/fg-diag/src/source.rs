@@ -14,21 +14,13 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: FileId, start: usize, end: usize) -> Self {
-        Span {
-            file,
-            start: start as u32,
-            end: end as u32,
-        }
+        Span { file, start: start as u32, end: end as u32 }
     }
 
     /// The smallest span covering both.
     #[must_use]
     pub fn to(self, other: Span) -> Span {
-        Span {
-            file: self.file,
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
+        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
     }
 
     pub fn len(self) -> usize {
@@ -65,11 +57,7 @@ impl SourceFile {
         let text = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        SourceFile {
-            path: path.into(),
-            text,
-            line_starts,
-        }
+        SourceFile { path: path.into(), text, line_starts }
     }
 
     /// 1-based line and character column of a byte offset (clamped to the text).
@@ -77,14 +65,8 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let start = self.line_starts[line];
-        let col = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count());
-        LineCol {
-            line: line as u32 + 1,
-            col: col as u32 + 1,
-        }
+        let col = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        LineCol { line: line as u32 + 1, col: col as u32 + 1 }
     }
 
     /// 0-based line and UTF-16 column, as the language server protocol counts them.
@@ -92,10 +74,7 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let start = self.line_starts[line];
-        let col = self
-            .text
-            .get(start..offset)
-            .map_or(0, |s| s.encode_utf16().count());
+        let col = self.text.get(start..offset).map_or(0, |s| s.encode_utf16().count());
         (line as u32, col as u32)
     }
 
@@ -104,11 +83,7 @@ impl SourceFile {
         let Some(&start) = self.line_starts.get(line as usize) else {
             return self.text.len();
         };
-        let end = self
-            .line_starts
-            .get(line as usize + 1)
-            .copied()
-            .unwrap_or(self.text.len());
+        let end = self.line_starts.get(line as usize + 1).copied().unwrap_or(self.text.len());
         let mut units = 0u32;
         for (i, ch) in self.text[start..end].char_indices() {
             if units >= col || ch == '\n' {
@@ -125,9 +100,7 @@ impl SourceFile {
 
     /// The text of a span.
     pub fn slice(&self, span: Span) -> &str {
-        self.text
-            .get(span.start as usize..span.end as usize)
-            .unwrap_or("")
+        self.text.get(span.start as usize..span.end as usize).unwrap_or("")
     }
 }
 
@@ -152,17 +125,11 @@ impl SourceMap {
     }
 
     pub fn find(&self, path: &str) -> Option<FileId> {
-        self.files
-            .iter()
-            .position(|f| f.path == path)
-            .map(|i| FileId(i as u32))
+        self.files.iter().position(|f| f.path == path).map(|i| FileId(i as u32))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (FileId(i as u32), f))
+        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
     }
 
     pub fn len(&self) -> usize {

@@ -276,13 +276,7 @@ impl StrLit {
                 StrPart::Text(t) => out.push_str(t),
                 StrPart::Interp(path, _) => {
                     out.push_str("${");
-                    out.push_str(
-                        &path
-                            .iter()
-                            .map(|i| i.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join("."),
-                    );
+                    out.push_str(&path.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join("."));
                     out.push('}');
                 }
             }

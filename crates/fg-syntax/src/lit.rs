@@ -19,16 +19,9 @@ pub struct CidrError {
 impl Cidr {
     /// Parses `a.b.c.d/n`, rejecting octets above 255, prefixes above 32 and host bits.
     pub fn parse(text: &str) -> Result<Cidr, CidrError> {
-        let err = |why: &str| CidrError {
-            why: why.to_string(),
-            suggestion: None,
-        };
-        let (ip, prefix) = text
-            .split_once('/')
-            .ok_or_else(|| err("missing `/prefix`"))?;
-        let prefix: u8 = prefix
-            .parse()
-            .map_err(|_| err("the prefix is not a number"))?;
+        let err = |why: &str| CidrError { why: why.to_string(), suggestion: None };
+        let (ip, prefix) = text.split_once('/').ok_or_else(|| err("missing `/prefix`"))?;
+        let prefix: u8 = prefix.parse().map_err(|_| err("the prefix is not a number"))?;
         if prefix > 32 {
             return Err(err("the prefix is above 32"));
         }
@@ -44,25 +37,15 @@ impl Cidr {
             }
             addr = (addr << 8) | v;
         }
-        let cidr = Cidr {
-            addr: addr & Self::mask(prefix),
-            prefix,
-        };
+        let cidr = Cidr { addr: addr & Self::mask(prefix), prefix };
         if cidr.addr != addr {
-            return Err(CidrError {
-                why: "host bits are set below the prefix".into(),
-                suggestion: Some(cidr),
-            });
+            return Err(CidrError { why: "host bits are set below the prefix".into(), suggestion: Some(cidr) });
         }
         Ok(cidr)
     }
 
     fn mask(prefix: u8) -> u32 {
-        if prefix == 0 {
-            0
-        } else {
-            u32::MAX << (32 - u32::from(prefix))
-        }
+        if prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(prefix)) }
     }
 
     /// The first address after the block, as a u64 so that `0.0.0.0/0` does not overflow.
@@ -72,9 +55,7 @@ impl Cidr {
 
     /// True if `other` lies entirely inside `self`.
     pub fn contains(self, other: Cidr) -> bool {
-        other.prefix >= self.prefix
-            && u64::from(other.addr) >= u64::from(self.addr)
-            && other.end() <= self.end()
+        other.prefix >= self.prefix && u64::from(other.addr) >= u64::from(self.addr) && other.end() <= self.end()
     }
 
     /// True if the two blocks share any address.
@@ -96,15 +77,7 @@ impl Cidr {
 impl fmt::Display for Cidr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let a = self.addr;
-        write!(
-            f,
-            "{}.{}.{}.{}/{}",
-            a >> 24,
-            (a >> 16) & 255,
-            (a >> 8) & 255,
-            a & 255,
-            self.prefix
-        )
+        write!(f, "{}.{}.{}.{}/{}", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, self.prefix)
     }
 }
 
@@ -123,10 +96,7 @@ mod tests {
         assert!(!a.overlaps(Cidr::parse("10.0.2.0/24").unwrap()));
         assert_eq!(vpc.subnet(8, 3).unwrap().to_string(), "10.0.3.0/24");
         assert_eq!(vpc.subnet(8, 256), None);
-        assert_eq!(
-            Cidr::parse("10.0.0.1/16").unwrap_err().suggestion,
-            Some(vpc)
-        );
+        assert_eq!(Cidr::parse("10.0.0.1/16").unwrap_err().suggestion, Some(vpc));
         assert!(Cidr::parse("10.0.0.300/16").is_err());
         assert!(Cidr::parse("10.0.0.0/33").is_err());
         assert!(Cidr::parse("0.0.0.0/0").unwrap().contains(vpc));

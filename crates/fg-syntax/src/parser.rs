@@ -11,13 +11,16 @@ use crate::lit::Cidr;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../../grammar/fg.pest"]
-struct FgParser;
+pub(crate) struct FgParser;
 
 /// The result of parsing one file: always a tree, plus what went wrong.
 #[derive(Debug, Clone)]
 pub struct Parse {
     pub file: File,
     pub diagnostics: Vec<Diagnostic>,
+    /// The regions the parser blanked to recover. Items overlapping them are incomplete,
+    /// so later stages stay quiet about what seems to be missing there.
+    pub damaged: Vec<Span>,
 }
 
 /// How many errors one file may report before the parser stops recovering.
@@ -32,53 +35,50 @@ pub const MAX_DEPTH: usize = 64;
 pub fn parse(file_id: FileId, text: &str) -> Parse {
     let mut diagnostics = Vec::new();
     // A byte-order mark becomes three spaces, which keeps every offset where it was.
-    let mut masked: Option<String> = text
-        .starts_with('\u{FEFF}')
-        .then(|| format!("   {}", &text[3..]));
+    let mut masked: Option<String> = text.starts_with('\u{FEFF}').then(|| format!("   {}", &text[3..]));
     if let Some(pos) = too_deep(text) {
         let end = pos + text[pos..].chars().next().map_or(0, char::len_utf8);
-        diagnostics.push(diagnostics::too_deep(
-            Span::new(file_id, pos, end),
-            MAX_DEPTH,
-        ));
-        return Parse {
-            file: File::default(),
-            diagnostics,
-        };
+        diagnostics.push(diagnostics::too_deep(Span::new(file_id, pos, end), MAX_DEPTH));
+        let damaged = vec![Span::new(file_id, 0, text.len())];
+        return Parse { file: File::default(), diagnostics, damaged };
     }
     let mut recovered: Vec<(Ident, Ident, Span)> = Vec::new();
+    let mut damaged = Vec::new();
     for _ in 0..MAX_ROUNDS {
         let current = masked.as_deref().unwrap_or(text);
         match FgParser::parse(Rule::file, current) {
             Ok(mut pairs) => {
-                let mut b = Builder {
-                    file: file_id,
-                    diags: &mut diagnostics,
-                };
+                let mut b = Builder { file: file_id, diags: &mut diagnostics };
                 let mut file = pairs.next().map(|p| b.file(p)).unwrap_or_default();
                 for (kind, name, span) in recovered {
+                    // A blanked `let` keeps its name, bound to nothing, so uses of it do
+                    // not turn into unknown references.
+                    if kind.name == "let" {
+                        let value = Expr { kind: ExprKind::Error, span };
+                        file.items.push(Item::Let(LetDecl { docs: Vec::new(), name, value, span }));
+                        continue;
+                    }
                     file.items.push(Item::Decl(Decl {
                         docs: Vec::new(),
                         kind,
                         name,
-                        body: Block {
-                            entries: Vec::new(),
-                            span,
-                        },
+                        body: Block { entries: Vec::new(), span },
                         span,
                         recovered: true,
                     }));
                 }
                 file.items.sort_by_key(|i| i.span().start);
-                return Parse { file, diagnostics };
+                return Parse { file, diagnostics, damaged };
             }
             Err(e) => {
                 let pos = match e.location {
                     pest::error::InputLocation::Pos(p) => p,
                     pest::error::InputLocation::Span((s, _)) => s,
                 };
-                diagnostics.push(describe_error(file_id, current, pos, &e));
-                let region = recovery_region(current, pos);
+                let (diag, at) = describe_error(file_id, current, pos, &e);
+                diagnostics.push(diag);
+                let region = recovery_region(current, at);
+                damaged.push(Span::new(file_id, region.0, region.1));
                 if let Some(decl) = declared_in(file_id, current, region.0, region.1) {
                     recovered.push(decl);
                 }
@@ -94,10 +94,7 @@ pub fn parse(file_id: FileId, text: &str) -> Parse {
             }
         }
     }
-    Parse {
-        file: File::default(),
-        diagnostics,
-    }
+    Parse { file: File::default(), diagnostics, damaged }
 }
 
 /// The offset of the first bracket nested deeper than [`MAX_DEPTH`], ignoring strings and
@@ -150,22 +147,9 @@ fn recovery_region(text: &str, pos: usize) -> (usize, usize) {
     if let Some(k) = first_nested_start(text, &starts).filter(|&k| k > 0 && starts[k] <= pos) {
         return (starts[k - 1], starts[k]);
     }
-    let start = starts
-        .iter()
-        .rev()
-        .find(|&&s| s <= pos)
-        .copied()
-        .unwrap_or(0);
-    let end = starts
-        .iter()
-        .find(|&&s| s > pos)
-        .copied()
-        .unwrap_or(text.len());
-    if start == end {
-        (start, text.len())
-    } else {
-        (start, end)
-    }
+    let start = starts.iter().rev().find(|&&s| s <= pos).copied().unwrap_or(0);
+    let end = starts.iter().find(|&&s| s > pos).copied().unwrap_or(text.len());
+    if start == end { (start, text.len()) } else { (start, end) }
 }
 
 /// Byte offsets of lines that begin a top-level item (a word in column 0).
@@ -255,60 +239,88 @@ fn declared_in(file: FileId, text: &str, start: usize, end: usize) -> Option<(Id
     if region.starts_with([' ', '\t']) {
         return None;
     }
-    let mut words = region
-        .split(|c: char| c.is_whitespace() || c == '{')
-        .filter(|w| !w.is_empty());
+    let mut words = region.split(|c: char| c.is_whitespace() || c == '{').filter(|w| !w.is_empty());
     let kind = words.next()?;
     let name = words.next()?;
     let is_word = |w: &str| {
-        w.chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && w.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        w.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     };
-    if !is_word(kind)
-        || !is_word(name)
-        || matches!(kind, "app" | "let" | "import" | "kind" | "schema" | "enum")
-    {
+    if !is_word(kind) || !is_word(name) || matches!(kind, "app" | "import" | "kind" | "schema" | "enum") {
         return None;
     }
     let kind_start = start;
     let name_start = start + region.find(name)?;
     let span = Span::new(file, start, end);
     Some((
-        Ident {
-            name: kind.into(),
-            span: Span::new(file, kind_start, kind_start + kind.len()),
-        },
-        Ident {
-            name: name.into(),
-            span: Span::new(file, name_start, name_start + name.len()),
-        },
+        Ident { name: kind.into(), span: Span::new(file, kind_start, kind_start + kind.len()) },
+        Ident { name: name.into(), span: Span::new(file, name_start, name_start + name.len()) },
         span,
     ))
 }
 
-fn describe_error(
-    file: FileId,
-    text: &str,
-    pos: usize,
-    e: &pest::error::Error<Rule>,
-) -> Diagnostic {
-    let found_len = found_token(text, pos)
-        .len()
-        .max(if pos < text.len() { 1 } else { 0 });
+fn describe_error(file: FileId, text: &str, pos: usize, e: &pest::error::Error<Rule>) -> (Diagnostic, usize) {
+    let expected = match &e.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => expected_list(positives),
+        pest::error::ErrorVariant::CustomError { message } => message.clone(),
+    };
+    let in_block = expected.contains("`}`");
+    // A block left open until the end of the file: point at its `{`.
+    if in_block && text[pos.min(text.len())..].trim().is_empty() {
+        if let Some(open) = unclosed_brace(text) {
+            return (diagnostics::unclosed_block(Span::new(file, open, open + 1)), open);
+        }
+    }
+    // Mid-statement, the next line's first token is not what is wrong: the statement ended
+    // too early. Point at the end of the line that is unfinished.
+    let before = text[..pos.min(text.len())].trim_end_matches([' ', '\t', '\r']);
+    if !in_block && !expected.contains("declaration") && before.ends_with('\n') {
+        let prev_end = text[..pos].trim_end().len();
+        if prev_end > 0 {
+            let span = Span::new(file, prev_end, prev_end);
+            return (diagnostics::syntax_error(span, &expected, "end of line"), prev_end);
+        }
+    }
+    let found_len = found_token(text, pos).len().max(if pos < text.len() { 1 } else { 0 });
     let end = (pos + found_len).min(text.len());
     let span = Span::new(file, pos, end);
     let found = match found_token(text, pos) {
         "" => "end of file".to_string(),
         t => format!("`{t}`"),
     };
-    let expected = match &e.variant {
-        pest::error::ErrorVariant::ParsingError { positives, .. } => expected_list(positives),
-        pest::error::ErrorVariant::CustomError { message } => message.clone(),
-    };
-    diagnostics::syntax_error(span, &expected, &found)
+    (diagnostics::syntax_error(span, &expected, &found), pos)
+}
+
+/// The offset of the outermost `{` that is never closed, ignoring strings and comments.
+fn unclosed_brace(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut open: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'{' => open.push(i),
+            b'}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    // The innermost unclosed brace is the one the user most likely forgot to close when
+    // blocks nest; the outermost when a whole item is open. Prefer the innermost that
+    // starts a line's block.
+    open.last().copied()
 }
 
 /// The word or character at `pos`, for "found …" in messages.
@@ -318,9 +330,7 @@ fn found_token(text: &str, pos: usize) -> &str {
         return "";
     };
     if first.is_alphanumeric() || first == '_' {
-        let end = rest
-            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == '.'))
-            .unwrap_or(rest.len());
+        let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == '.')).unwrap_or(rest.len());
         &rest[..end]
     } else if first == '\n' {
         "end of line"
@@ -333,26 +343,29 @@ fn expected_list(rules: &[Rule]) -> String {
     let mut names: Vec<&str> = Vec::new();
     for r in rules {
         let n = rule_name(*r);
-        if !names.contains(&n) {
+        if !n.is_empty() && !names.contains(&n) {
             names.push(n);
         }
     }
-    if names.is_empty() {
-        return "something else".into();
+    // Inside a block, the alternatives are every kind of entry: say so once.
+    if names.contains(&"`}`") {
+        return "an attribute (`name = value`), a block or `}`".into();
     }
-    // Lists of everything an entry could be are long and unhelpful; summarise them.
-    if names.len() > 4 {
-        if names.contains(&"a value") {
-            return "a value".into();
-        }
-        if names.contains(&"`}`") {
-            return "an attribute (`name = value`), a block or `}`".into();
-        }
+    // After `route "/p"`, a nested block `route "/p" { … }` is also grammatical, but the
+    // arrow is what was meant.
+    if names.contains(&"`->` and a service") {
+        names.retain(|n| *n != "`{`");
+    }
+    if names.contains(&"a declaration") {
+        return "a declaration (`service name { … }`, `let`, `import`, …)".into();
+    }
+    if names.len() > 4 && names.contains(&"a value") {
+        return "a value".into();
     }
     match names.as_slice() {
+        [] => "something else".into(),
         [one] => (*one).to_string(),
         [init @ .., last] => format!("{} or {}", init.join(", "), last),
-        [] => unreachable!(),
     }
 }
 
@@ -377,7 +390,13 @@ fn rule_name(r: Rule) -> &'static str {
         | Rule::spread
         | Rule::route_stmt
         | Rule::step_stmt
-        | Rule::target_stmt => "`}`",
+        | Rule::target_stmt
+        | Rule::kw_route
+        | Rule::kw_step
+        | Rule::kw_target => "`}`",
+        Rule::arrow => "`->` and a service",
+        Rule::fat_arrow => "`=>` and an adjustment",
+        Rule::kw_x | Rule::unit => "",
         Rule::item
         | Rule::import
         | Rule::app_decl
@@ -385,6 +404,12 @@ fn rule_name(r: Rule) -> &'static str {
         | Rule::decl
         | Rule::schema_decl
         | Rule::enum_decl
+        | Rule::kw_import
+        | Rule::kw_app
+        | Rule::kw_let
+        | Rule::kw_kind
+        | Rule::kw_schema
+        | Rule::kw_enum
         | Rule::docs
         | Rule::doc => "a declaration",
         Rule::route_cond | Rule::path_cond | Rule::host_cond => "a path string or `host \"…\"`",
@@ -408,16 +433,16 @@ struct Builder<'d> {
 }
 
 impl Builder<'_> {
+    /// The span of a pair without trailing whitespace (pest includes the whitespace it
+    /// skipped before an optional part that did not match).
     fn span(&self, p: &Pair<Rule>) -> Span {
         let s = p.as_span();
-        Span::new(self.file, s.start(), s.end())
+        let trimmed = s.as_str().trim_end().len();
+        Span::new(self.file, s.start(), s.start() + trimmed)
     }
 
     fn ident(&self, p: Pair<Rule>) -> Ident {
-        Ident {
-            name: p.as_str().to_string(),
-            span: self.span(&p),
-        }
+        Ident { name: p.as_str().to_string(), span: self.span(&p) }
     }
 
     fn file(&mut self, p: Pair<Rule>) -> File {
@@ -453,22 +478,13 @@ impl Builder<'_> {
         Some(match rule {
             Rule::import => {
                 inner.next(); // keyword
-                Item::Import(Import {
-                    path: self.string(inner.next()?),
-                    span,
-                })
+                Item::Import(Import { path: self.string(inner.next()?), span })
             }
             Rule::app_decl => {
                 let keyword = self.span(&inner.next()?);
                 let name = self.string(inner.next()?);
                 let body = self.block(inner.next()?);
-                Item::App(AppDecl {
-                    docs,
-                    keyword,
-                    name,
-                    body,
-                    span,
-                })
+                Item::App(AppDecl { docs, keyword, name, body, span })
             }
             Rule::let_decl => {
                 inner.next();
@@ -476,39 +492,19 @@ impl Builder<'_> {
                 let assign = inner.next()?;
                 self.check_assign(&assign);
                 let value = self.expr(inner.next()?);
-                Item::Let(LetDecl {
-                    docs,
-                    name,
-                    value,
-                    span,
-                })
+                Item::Let(LetDecl { docs, name, value, span })
             }
             Rule::decl => {
                 let kind = self.ident(inner.next()?);
                 let name = self.ident(inner.next()?);
                 let body = self.block(inner.next()?);
-                Item::Decl(Decl {
-                    docs,
-                    kind,
-                    name,
-                    body,
-                    span,
-                    recovered: false,
-                })
+                Item::Decl(Decl { docs, kind, name, body, span, recovered: false })
             }
             Rule::schema_decl => {
                 let is_kind = inner.next()?.as_str() == "kind";
                 let name = self.ident(inner.next()?);
-                let fields = inner
-                    .map(|f| self.field_decl(f))
-                    .collect::<Option<Vec<_>>>()?;
-                Item::Schema(SchemaDecl {
-                    docs,
-                    is_kind,
-                    name,
-                    fields,
-                    span,
-                })
+                let fields = inner.map(|f| self.field_decl(f)).collect::<Option<Vec<_>>>()?;
+                Item::Schema(SchemaDecl { docs, is_kind, name, fields, span })
             }
             Rule::enum_decl => {
                 inner.next();
@@ -523,17 +519,9 @@ impl Builder<'_> {
                             _ => name = Some(self.ident(part)),
                         }
                     }
-                    variants.push(Variant {
-                        docs: vdocs,
-                        name: name?,
-                    });
+                    variants.push(Variant { docs: vdocs, name: name? });
                 }
-                Item::Enum(EnumDecl {
-                    docs,
-                    name,
-                    variants,
-                    span,
-                })
+                Item::Enum(EnumDecl { docs, name, variants, span })
             }
             _ => return None,
         })
@@ -556,14 +544,7 @@ impl Builder<'_> {
                 _ => {}
             }
         }
-        Some(FieldDecl {
-            docs,
-            out,
-            name: name?,
-            ty: ty?,
-            default,
-            span,
-        })
+        Some(FieldDecl { docs, out, name: name?, ty: ty?, default, span })
     }
 
     fn type_expr(&mut self, p: Pair<Rule>) -> Option<TypeExpr> {
@@ -585,11 +566,7 @@ impl Builder<'_> {
                 _ => {}
             }
         }
-        Some(TypeExpr {
-            alternatives,
-            optional,
-            span,
-        })
+        Some(TypeExpr { alternatives, optional, span })
     }
 
     fn check_assign(&mut self, p: &Pair<Rule>) -> Option<Span> {
@@ -618,21 +595,13 @@ impl Builder<'_> {
                 let k = inner.next()?;
                 let key = if k.as_rule() == Rule::string {
                     let s = self.string(k);
-                    Ident {
-                        name: s.display(),
-                        span: s.span,
-                    }
+                    Ident { name: s.display(), span: s.span }
                 } else {
                     self.ident(k)
                 };
                 let colon = self.check_assign(&inner.next()?);
                 let value = self.expr(inner.next()?);
-                Entry::Attr(Attr {
-                    key,
-                    value,
-                    colon,
-                    span,
-                })
+                Entry::Attr(Attr { key, value, colon, span })
             }
             Rule::nested => {
                 let key = self.ident(inner.next()?);
@@ -644,10 +613,7 @@ impl Builder<'_> {
                             let l = part.into_inner().next()?;
                             label = Some(if l.as_rule() == Rule::string {
                                 let s = self.string(l);
-                                Ident {
-                                    name: s.display(),
-                                    span: s.span,
-                                }
+                                Ident { name: s.display(), span: s.span }
                             } else {
                                 self.ident(l)
                             });
@@ -655,17 +621,9 @@ impl Builder<'_> {
                         _ => body = Some(self.block(part)),
                     }
                 }
-                Entry::Nested(Nested {
-                    key,
-                    label,
-                    body: body?,
-                    span,
-                })
+                Entry::Nested(Nested { key, label, body: body?, span })
             }
-            Rule::spread => Entry::Spread(Spread {
-                value: self.expr(inner.next()?),
-                span,
-            }),
+            Rule::spread => Entry::Spread(Spread { value: self.expr(inner.next()?), span }),
             Rule::route_stmt => {
                 let keyword = self.span(&inner.next()?);
                 let mut paths = Vec::new();
@@ -686,14 +644,7 @@ impl Builder<'_> {
                         _ => {}
                     }
                 }
-                Entry::Route(RouteStmt {
-                    keyword,
-                    paths,
-                    hosts,
-                    target: target?,
-                    priority,
-                    span,
-                })
+                Entry::Route(RouteStmt { keyword, paths, hosts, target: target?, priority, span })
             }
             Rule::step_stmt => {
                 let keyword = self.span(&inner.next()?);
@@ -713,11 +664,7 @@ impl Builder<'_> {
                                 "<=" => Cmp::Le,
                                 _ => Cmp::Lt,
                             };
-                            bounds.push(Bound {
-                                cmp,
-                                cmp_span: self.span(&c),
-                                value: self.atom(b.next()?),
-                            });
+                            bounds.push(Bound { cmp, cmp_span: self.span(&c), value: self.atom(b.next()?) });
                         }
                         Rule::periods => {
                             for q in part.into_inner() {
@@ -730,10 +677,7 @@ impl Builder<'_> {
                             }
                         }
                         Rule::adjustment => {
-                            adjustment = Some(Adjustment {
-                                text: part.as_str().to_string(),
-                                span: self.span(&part),
-                            })
+                            adjustment = Some(Adjustment { text: part.as_str().to_string(), span: self.span(&part) })
                         }
                         _ => {}
                     }
@@ -754,12 +698,7 @@ impl Builder<'_> {
                 let keyword = self.span(&inner.next()?);
                 let metric = self.ident(inner.next()?);
                 let value = self.atom(inner.next()?);
-                Entry::Target(TargetStmt {
-                    keyword,
-                    metric,
-                    value,
-                    span,
-                })
+                Entry::Target(TargetStmt { keyword, metric, value, span })
             }
             _ => return None,
         })
@@ -769,10 +708,7 @@ impl Builder<'_> {
         match p.as_rule() {
             Rule::expr => match p.into_inner().next() {
                 Some(inner) => self.expr(inner),
-                None => Expr {
-                    kind: ExprKind::Error,
-                    span: Span::default(),
-                },
+                None => Expr { kind: ExprKind::Error, span: Span::default() },
             },
             _ => self.atom(p),
         }
@@ -786,12 +722,7 @@ impl Builder<'_> {
             Rule::cidr => {
                 let text = p.as_str();
                 if let Err(e) = Cidr::parse(text) {
-                    self.diags.push(diagnostics::bad_cidr(
-                        span,
-                        text,
-                        &e.why,
-                        e.suggestion.map(|c| c.to_string()),
-                    ));
+                    self.diags.push(diagnostics::bad_cidr(span, text, &e.why, e.suggestion.map(|c| c.to_string())));
                 }
                 ExprKind::Cidr(text.to_string())
             }
@@ -802,10 +733,7 @@ impl Builder<'_> {
                 let value = digits.parse::<f64>().unwrap_or(f64::NAN);
                 if !value.is_finite() || value.abs() >= 9_007_199_254_740_992.0 {
                     self.diags.push(diagnostics::bad_number(span, &text));
-                    return Expr {
-                        kind: ExprKind::Error,
-                        span,
-                    };
+                    return Expr { kind: ExprKind::Error, span };
                 }
                 ExprKind::Number { value, text, unit }
             }
@@ -814,10 +742,7 @@ impl Builder<'_> {
             Rule::call => {
                 let mut inner = p.into_inner();
                 let Some(name) = inner.next().map(|n| self.ident(n)) else {
-                    return Expr {
-                        kind: ExprKind::Error,
-                        span,
-                    };
+                    return Expr { kind: ExprKind::Error, span };
                 };
                 let args = inner.map(|a| self.expr(a)).collect();
                 ExprKind::Call { name, args }
@@ -840,11 +765,7 @@ impl Builder<'_> {
                     let Some(value) = inner.next().map(|v| self.expr(v)) else {
                         continue;
                     };
-                    arms.push(EnvArm {
-                        env,
-                        key_span,
-                        value,
-                    });
+                    arms.push(EnvArm { env, key_span, value });
                 }
                 ExprKind::EnvSelect(arms)
             }
@@ -872,9 +793,9 @@ impl Builder<'_> {
                         "\"" => Some('"'),
                         "\\" => Some('\\'),
                         "$" => Some('$'),
-                        s if s.starts_with("u{") => u32::from_str_radix(&s[2..s.len() - 1], 16)
-                            .ok()
-                            .and_then(char::from_u32),
+                        s if s.starts_with("u{") => {
+                            u32::from_str_radix(&s[2..s.len() - 1], 16).ok().and_then(char::from_u32)
+                        }
                         _ => None,
                     };
                     match ch {
@@ -888,10 +809,7 @@ impl Builder<'_> {
                 Rule::interp => {
                     let ispan = self.span(&part);
                     if let Some(path) = part.into_inner().next() {
-                        parts.push(StrPart::Interp(
-                            path.into_inner().map(|i| self.ident(i)).collect(),
-                            ispan,
-                        ));
+                        parts.push(StrPart::Interp(path.into_inner().map(|i| self.ident(i)).collect(), ispan));
                     }
                 }
                 _ => {}

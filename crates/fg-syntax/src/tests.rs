@@ -10,11 +10,7 @@ fn ok(src: &str) -> File {
 }
 
 fn codes(src: &str) -> Vec<(&'static str, u32)> {
-    parse(FileId(0), src)
-        .diagnostics
-        .iter()
-        .map(|d| (d.code.0, d.primary.span.start))
-        .collect()
+    parse(FileId(0), src).diagnostics.iter().map(|d| (d.code.0, d.primary.span.start)).collect()
 }
 
 #[test]
@@ -51,32 +47,18 @@ service product {
 }
 "#);
     assert_eq!(f.items.len(), 6);
-    let Item::Decl(svc) = &f.items[5] else {
-        panic!()
-    };
+    let Item::Decl(svc) = &f.items[5] else { panic!() };
     assert_eq!(svc.kind.name, "service");
-    let Entry::Nested(scale) = &svc.body.entries[3] else {
-        panic!("{:?}", svc.body.entries[3])
-    };
-    let Entry::Step(step) = &scale.body.entries[3] else {
-        panic!()
-    };
+    let Entry::Nested(scale) = &svc.body.entries[3] else { panic!("{:?}", svc.body.entries[3]) };
+    let Entry::Step(step) = &scale.body.entries[3] else { panic!() };
     assert_eq!(step.bound.cmp, Cmp::Ge);
     assert_eq!(step.until.as_ref().map(|b| b.cmp), Some(Cmp::Lt));
     assert!(step.evaluations.is_some() && step.period.is_some());
     assert_eq!(step.adjustment.text, "+1");
-    let Entry::Attr(env) = &svc.body.entries[2] else {
-        panic!()
-    };
-    let ExprKind::Record(rec) = &env.value.kind else {
-        panic!()
-    };
-    let Entry::Attr(db) = &rec.entries[0] else {
-        panic!()
-    };
-    let ExprKind::Str(s) = &db.value.kind else {
-        panic!()
-    };
+    let Entry::Attr(env) = &svc.body.entries[2] else { panic!() };
+    let ExprKind::Record(rec) = &env.value.kind else { panic!() };
+    let Entry::Attr(db) = &rec.entries[0] else { panic!() };
+    let ExprKind::Str(s) = &db.value.kind else { panic!() };
     assert_eq!(s.display(), "${db.address}:${db.port}");
 }
 
@@ -84,9 +66,7 @@ service product {
 fn numbers_keep_their_units() {
     let f = ok("let a = [512MiB, 30s, 70%, 0.25vcpu, -1, 5mins]");
     let Item::Let(l) = &f.items[0] else { panic!() };
-    let ExprKind::List(xs) = &l.value.kind else {
-        panic!()
-    };
+    let ExprKind::List(xs) = &l.value.kind else { panic!() };
     let units: Vec<_> = xs
         .iter()
         .map(|x| match &x.kind {
@@ -96,15 +76,7 @@ fn numbers_keep_their_units() {
         .collect();
     assert_eq!(
         units,
-        [
-            Some("MiB"),
-            Some("s"),
-            Some("%"),
-            Some("vcpu"),
-            None,
-            Some("mins")
-        ]
-        .map(|u| u.map(String::from))
+        [Some("MiB"), Some("s"), Some("%"), Some("vcpu"), None, Some("mins")].map(|u| u.map(String::from))
     );
 }
 
@@ -126,9 +98,7 @@ enum nat {
   per_zone
 }
 "#);
-    let Item::Schema(s) = &f.items[0] else {
-        panic!()
-    };
+    let Item::Schema(s) = &f.items[0] else { panic!() };
     assert!(s.is_kind);
     assert_eq!(s.fields.len(), 5);
     assert_eq!(s.fields[2].ty.alternatives.len(), 2);
@@ -159,17 +129,9 @@ fn recovers_and_reports_every_error() {
 
 #[test]
 fn unclosed_block_keeps_the_declaration() {
-    let p = parse(
-        FileId(0),
-        "service web {\n  cpu = 256\n\nnetwork main { }\n",
-    );
+    let p = parse(FileId(0), "service web {\n  cpu = 256\n\nnetwork main { }\n");
     assert_eq!(p.diagnostics.len(), 1);
-    assert!(
-        p.file
-            .items
-            .iter()
-            .any(|i| matches!(i, Item::Decl(d) if d.name.name == "web" && d.recovered))
-    );
+    assert!(p.file.items.iter().any(|i| matches!(i, Item::Decl(d) if d.name.name == "web" && d.recovered)));
 }
 
 #[test]
@@ -183,19 +145,7 @@ fn lexical_diagnostics() {
 
 #[test]
 fn never_panics_on_junk() {
-    for src in [
-        "",
-        "{",
-        "}",
-        "\"",
-        "service",
-        "service x {",
-        "let = ",
-        "\u{FEFF}",
-        "é{é",
-        "route",
-        "a b { c d { e",
-    ] {
+    for src in ["", "{", "}", "\"", "service", "service x {", "let = ", "\u{FEFF}", "é{é", "route", "a b { c d { e"] {
         let _ = parse(FileId(0), src);
     }
 }

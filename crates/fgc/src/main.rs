@@ -83,14 +83,8 @@ fn main() -> ExitCode {
 }
 
 fn analyze_files(files: &[PathBuf], env: Option<String>) -> Vec<Analysis> {
-    let opts = Options {
-        all_envs: env.is_none(),
-        env,
-    };
-    files
-        .iter()
-        .map(|f| analyze(&FsHost, &f.to_string_lossy(), &opts))
-        .collect()
+    let opts = Options { all_envs: env.is_none(), env };
+    files.iter().map(|f| analyze(&FsHost, &f.to_string_lossy(), &opts)).collect()
 }
 
 fn check(files: &[PathBuf], env: Option<String>, format: Format) -> ExitCode {
@@ -106,10 +100,7 @@ fn check(files: &[PathBuf], env: Option<String>, format: Format) -> ExitCode {
             }
             if all.is_empty() {
                 let n = files.len();
-                println!(
-                    "checked {n} stack{}: no problems",
-                    if n == 1 { "" } else { "s" }
-                );
+                println!("checked {n} stack{}: no problems", if n == 1 { "" } else { "s" });
             } else {
                 println!("{}", render::summary(&all));
             }
@@ -117,11 +108,7 @@ fn check(files: &[PathBuf], env: Option<String>, format: Format) -> ExitCode {
         Format::Json => {
             let diags: Vec<serde_json::Value> = results
                 .iter()
-                .flat_map(|a| {
-                    a.diagnostics
-                        .iter()
-                        .map(|d| render::json_diagnostic(&a.sources, d))
-                })
+                .flat_map(|a| a.diagnostics.iter().map(|d| render::json_diagnostic(&a.sources, d)))
                 .collect();
             let errors = diags.iter().filter(|d| d["severity"] == "error").count();
             let out = serde_json::json!({
@@ -132,11 +119,7 @@ fn check(files: &[PathBuf], env: Option<String>, format: Format) -> ExitCode {
             println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         }
     }
-    if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
 fn explain(code: Option<&str>) -> ExitCode {
@@ -162,19 +145,12 @@ fn explain(code: Option<&str>) -> ExitCode {
 
 fn init(path: &std::path::Path, force: bool) -> ExitCode {
     if path.exists() && !force {
-        eprintln!(
-            "error: `{}` already exists; pass `--force` to overwrite it",
-            path.display()
-        );
+        eprintln!("error: `{}` already exists; pass `--force` to overwrite it", path.display());
         return ExitCode::from(1);
     }
     match std::fs::write(path, include_str!("starter.fg")) {
         Ok(()) => {
-            println!(
-                "wrote {}; check it with `fgc check {}`",
-                path.display(),
-                path.display()
-            );
+            println!("wrote {}; check it with `fgc check {}`", path.display(), path.display());
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -49,10 +49,7 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.diag
-            .help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.diag.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -65,10 +62,7 @@ impl miette::Diagnostic for Report<'_> {
             Some(p.message.clone()),
             SourceSpan::from((p.span.start as usize, p.span.len())),
         );
-        let rest = self
-            .labels
-            .iter()
-            .map(|(s, m)| LabeledSpan::new_with_span(Some(m.clone()), *s));
+        let rest = self.labels.iter().map(|(s, m)| LabeledSpan::new_with_span(Some(m.clone()), *s));
         Some(Box::new(std::iter::once(primary).chain(rest)))
     }
 
@@ -76,9 +70,7 @@ impl miette::Diagnostic for Report<'_> {
         if self.related.is_empty() {
             return None;
         }
-        Some(Box::new(
-            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
-        ))
+        Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
     }
 }
 
@@ -106,9 +98,7 @@ impl miette::Diagnostic for Related {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(std::iter::once(
-            LabeledSpan::new_primary_with_span(Some(self.message.clone()), self.span),
-        )))
+        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(Some(self.message.clone()), self.span))))
     }
 }
 
@@ -119,14 +109,8 @@ fn named(sources: &SourceMap, file: fg_diag::FileId) -> NamedSource<String> {
 
 /// Renders diagnostics as miette reports.
 pub fn human(sources: &SourceMap, diags: &[Diagnostic], color: bool) -> String {
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(100)
-        .with_links(false);
+    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
     let mut out = String::new();
     for d in diags {
         let file = d.primary.span.file;
@@ -137,19 +121,10 @@ pub fn human(sources: &SourceMap, diags: &[Diagnostic], color: bool) -> String {
             if l.span.file == file {
                 labels.push((span, l.message.clone()));
             } else {
-                related.push(Related {
-                    message: l.message.clone(),
-                    source: named(sources, l.span.file),
-                    span,
-                });
+                related.push(Related { message: l.message.clone(), source: named(sources, l.span.file), span });
             }
         }
-        let report = Report {
-            diag: d,
-            source: named(sources, file),
-            labels,
-            related,
-        };
+        let report = Report { diag: d, source: named(sources, file), labels, related };
         let _ = handler.render_report(&mut out, &report);
         out.push('\n');
     }
@@ -184,9 +159,5 @@ pub fn summary(diags: &[Diagnostic]) -> String {
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-    format!(
-        "{}, {}",
-        plural(errors, "error"),
-        plural(warnings, "warning")
-    )
+    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
 }

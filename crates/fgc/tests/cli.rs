@@ -4,11 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn fgc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fgc"))
-        .args(args)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("run fgc")
+    Command::new(env!("CARGO_BIN_EXE_fgc")).args(args).env_remove("NO_COLOR").output().expect("run fgc")
 }
 
 fn root() -> PathBuf {
@@ -58,10 +54,7 @@ fn check_reports_every_error_and_exits_one() {
     assert!(json.contains("\"code\": \"FG0302\""), "{json}");
     assert!(json.contains("\"line\": 5"), "{json}");
     assert!(json.contains("\"errors\": 2"), "{json}");
-    assert!(
-        json.contains("\"replacement\": \"2GiB\""),
-        "a fix is offered: {json}"
-    );
+    assert!(json.contains("\"replacement\": \"2GiB\""), "a fix is offered: {json}");
 }
 
 #[test]
@@ -105,11 +98,7 @@ fn init_writes_a_clean_starter_and_never_overwrites() {
     std::fs::write(&file, "mine").expect("write");
     let o = fgc(&["init", &file.to_string_lossy()]);
     assert_eq!(o.status.code(), Some(1));
-    assert_eq!(
-        std::fs::read_to_string(&file).expect("read"),
-        "mine",
-        "init overwrote a file"
-    );
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), "mine", "init overwrote a file");
 }
 
 #[test]

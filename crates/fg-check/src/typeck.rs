@@ -162,7 +162,7 @@ impl<'a> Typeck<'a> {
                     origin: Origin::Default,
                 });
             } else if def.is_required() {
-                self.diags.push(d::missing_field(anchor, &schema.name, &def.name, &def.ty));
+                self.diags.push(d::missing_field(anchor, display, &def.name, &def.ty));
             }
         }
         // Keep fields in schema order so that everything downstream is deterministic.
@@ -177,7 +177,7 @@ impl<'a> Typeck<'a> {
                 "steps" => "step",
                 _ => "target",
             };
-            self.diags.push(d::misplaced_statement(f.key_span, stmt, &schema.name));
+            self.diags.push(d::misplaced_statement(f.key_span, stmt, display));
             return;
         }
         if schema.name == "database" && f.key.contains("password") {
@@ -189,12 +189,7 @@ impl<'a> Typeck<'a> {
             return;
         }
         let names: Vec<&str> = schema.inputs().map(|d| d.name.as_str()).collect();
-        self.diags.push(d::unknown_field(
-            f.key_span,
-            &schema.name,
-            &f.key,
-            did_you_mean(&f.key, names.iter().copied()),
-        ));
+        self.diags.push(d::unknown_field(f.key_span, display, &f.key, did_you_mean(&f.key, names.iter().copied())));
     }
 
     /// Checks one value against a type.

@@ -266,10 +266,11 @@ fn describe_error(file: FileId, text: &str, pos: usize, e: &pest::error::Error<R
     };
     let in_block = expected.contains("`}`");
     // A block left open until the end of the file: point at its `{`.
-    if in_block && text[pos.min(text.len())..].trim().is_empty() {
-        if let Some(open) = unclosed_brace(text) {
-            return (diagnostics::unclosed_block(Span::new(file, open, open + 1)), open);
-        }
+    if in_block
+        && text[pos.min(text.len())..].trim().is_empty()
+        && let Some(open) = unclosed_brace(text)
+    {
+        return (diagnostics::unclosed_block(Span::new(file, open, open + 1)), open);
     }
     // Mid-statement, the next line's first token is not what is wrong: the statement ended
     // too early. Point at the end of the line that is unfinished.

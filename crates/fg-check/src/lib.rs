@@ -27,7 +27,7 @@ use std::path::{Component, Path, PathBuf};
 use fg_diag::{Diagnostic, FileId, SourceFile, SourceMap, Span, did_you_mean};
 use fg_syntax::ast::{self, Item};
 
-pub use build::CheckedDecl;
+pub use build::{CheckedDecl, target_group_names};
 pub use eval::Use;
 pub use model::Model;
 

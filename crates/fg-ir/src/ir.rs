@@ -48,6 +48,10 @@ pub struct Resource {
     /// Ordering-only dependencies (no attribute refers to them).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub after: Vec<String>,
+    /// Attributes changed outside fgc after creation (a scaled service's desired count, a
+    /// blue/green service's task definition): set on create, never updated.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub managed_elsewhere: Vec<String>,
     /// Where in the source the declaration that produced it is.
     pub source: Source,
 }
@@ -111,7 +115,10 @@ pub enum Val {
     /// A nested block (`health_check { … }`); repeated blocks are repeated attributes.
     Block(Vec<(String, Val)>),
     /// Another resource's attribute: `{ id: "network.main/vpc", attr: "id" }`.
-    Ref { id: String, attr: String },
+    Ref {
+        id: String,
+        attr: String,
+    },
     /// Text with references: `"Server=${db.address};"`.
     Template(Vec<Part>),
     /// A JSON document built from a value (task container definitions, IAM policies).

@@ -6,6 +6,8 @@ use std::path::Path;
 use fg_check::{Analysis, Options, analyze};
 use fg_tests::{DiskHost, files, golden, root};
 
+mod terraform;
+
 fn check_all(path: &Path) -> Analysis {
     analyze(&DiskHost, &path.to_string_lossy(), &Options { env: None, all_envs: true })
 }

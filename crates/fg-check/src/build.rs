@@ -1198,9 +1198,14 @@ impl<'a> Builder<'a> {
                     self.diags.push(d::db_access(decl, &s.name, db, db_span));
                 }
             }
+            // Tasks reach registries through NAT (private subnets), their own public address
+            // (public subnets), or VPC endpoints; without any of them they never start.
+            let no_route_out = match s.subnets {
+                SubnetKind::Private => model.network(&s.network).is_some_and(|n| n.nat == Nat::None),
+                SubnetKind::Public => !s.public_ip,
+            };
             if let Some(n) = model.network(&s.network)
-                && s.subnets == SubnetKind::Private
-                && n.nat == Nat::None
+                && no_route_out
             {
                 let missing: Vec<&str> = [(Endpoint::Ecr, "ecr"), (Endpoint::Logs, "logs"), (Endpoint::S3, "s3")]
                     .iter()
@@ -1209,7 +1214,8 @@ impl<'a> Builder<'a> {
                     .collect();
                 if !missing.is_empty() {
                     let nspan = self.spans.get(n.name.as_str()).copied().unwrap_or(n.span);
-                    self.diags.push(d::no_egress(decl, &s.name, &n.name, &missing, nspan));
+                    let public = s.subnets == SubnetKind::Public;
+                    self.diags.push(d::no_egress(decl, &s.name, &n.name, &missing, nspan, public));
                 }
             }
         }

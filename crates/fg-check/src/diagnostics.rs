@@ -601,7 +601,24 @@ pub fn route_without_port(span: Span, service: &str, decl: Span) -> Diagnostic {
     .with_help(format!("add `port = …` to `{service}`"))
 }
 
-pub fn no_egress(span: Span, service: &str, network: &str, missing: &[&str], network_span: Span) -> Diagnostic {
+pub fn no_egress(
+    span: Span,
+    service: &str,
+    network: &str,
+    missing: &[&str],
+    network_span: Span,
+    public: bool,
+) -> Diagnostic {
+    if public {
+        return Diagnostic::error(
+            codes::NO_EGRESS,
+            span,
+            format!("tasks of `{service}` cannot pull their image: public subnets without `public_ip` and no {} endpoint", list(missing)),
+            "runs in public subnets without a public address",
+        )
+        .with_label(network_span, "network declared here")
+        .with_help("set `public_ip = true`, move the service to private subnets (the default), or add `endpoints = [ecr, logs, s3]`");
+    }
     Diagnostic::error(
         codes::NO_EGRESS,
         span,

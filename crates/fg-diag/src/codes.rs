@@ -231,8 +231,10 @@ takes no certificate or TLS policy.";
 "Two listeners of one load balancer use the same port (an `https` listener also takes
 port 80 for its HTTP→HTTPS redirect unless `redirect_http = false`).";
     NO_EGRESS = "FG0318" "no-image-pull-path"
-"Tasks in private subnets of a network with `nat = none` cannot reach a registry unless
-the network has VPC endpoints for `ecr`, `logs` and `s3`; they would fail to start.";
+"Tasks must reach their image registry and CloudWatch Logs to start: through NAT from
+private subnets, through their own public address in public subnets (`public_ip = true`),
+or through VPC endpoints for `ecr`, `logs` and `s3`. A service with none of these never
+starts a task.";
     LOG_RETENTION = "FG0319" "log-retention"
 "CloudWatch Logs accepts these retention periods only: 1, 3, 5, 7, 14, 30, 60, 90, 120,
 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 and 3653 days.";

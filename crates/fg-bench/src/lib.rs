@@ -22,6 +22,24 @@ pub fn stack(n: usize) -> String {
     s
 }
 
+/// A stack of `n` services on one load balancer, as the Terraform benchmark needs:
+/// each with a route, a health check, environment, a secret and CPU target tracking.
+pub fn balanced_stack(n: usize) -> String {
+    let mut s = String::from(
+        "app \"bench\" { region = \"eu-west-1\" }\n\nnetwork main {\n  zones = 3\n}\n\nbalancer web {\n  listener https {\n    certificate = \"arn:aws:acm:eu-west-1:123456789012:certificate/abc\"\n",
+    );
+    for k in 0..n {
+        s.push_str(&format!("    route \"/s{k}/*\" -> s{k}\n"));
+    }
+    s.push_str("  }\n}\n\n");
+    for k in 0..n {
+        s.push_str(&format!(
+            "service s{k} {{\n  image = \"registry.example.com/s{k}:1.0\"\n  cpu = 512\n  memory = 1GiB\n  port = 8080\n  count = 2\n  environment = {{ SERVICE = \"s{k}\" }}\n  secrets = {{ TOKEN = ssm(\"/bench/s{k}/token\") }}\n  health {{ path = \"/health\" }}\n  scale {{\n    min = 2\n    max = 6\n    target cpu 70%\n  }}\n}}\n\n"
+        ));
+    }
+    s
+}
+
 /// Runs `f` `iters` times after a warm-up and returns (min, median, p95). The minimum is
 /// the steadiest figure on a shared machine; the median and p95 show the spread.
 pub fn measure(iters: usize, mut f: impl FnMut()) -> (Duration, Duration, Duration) {

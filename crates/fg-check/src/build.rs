@@ -1036,7 +1036,7 @@ impl<'a> Builder<'a> {
             idle_timeout_s: idle,
             deregistration_delay_s: dereg,
             drop_invalid_headers: r.v("drop_invalid_headers").and_then(Value::as_bool).unwrap_or(true),
-            deletion_protection: r.bool("deletion_protection"),
+            deletion_protection: r.v("deletion_protection").and_then(Value::as_bool).unwrap_or(true),
         }
     }
 
@@ -1142,6 +1142,8 @@ impl<'a> Builder<'a> {
             username: r.str("username").unwrap_or_else(|| "app".into()),
             port: r.int("port").map_or(engine.default_port(), |p| p as u16),
             encrypted: r.v("encrypted").and_then(Value::as_bool).unwrap_or(true),
+            enhanced_monitoring: r.v("enhanced_monitoring").and_then(Value::as_bool).unwrap_or(true),
+            performance_insights: r.bool("performance_insights"),
             network,
         }
     }

@@ -441,5 +441,7 @@ pub struct Database {
     pub username: String,
     pub port: u16,
     pub encrypted: bool,
+    pub enhanced_monitoring: bool,
+    pub performance_insights: bool,
     pub network: String,
 }

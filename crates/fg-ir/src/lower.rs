@@ -10,7 +10,30 @@ use crate::ir::*;
 /// Lowers a checked model. Deterministic: the same model gives the same IR, byte for byte
 /// once serialised.
 pub fn lower(m: &Model, sources: &SourceMap) -> Ir {
-    let mut l = Lower { m, sources, out: Vec::new(), decl: String::new(), span: Span::default() };
+    // Who routes to each service, computed once: per-service scans are quadratic.
+    let mut routes: BTreeMap<&str, Vec<(&Balancer, &Listener)>> = BTreeMap::new();
+    for b in &m.balancers {
+        for l in &b.listeners {
+            let mut targets: Vec<&str> =
+                l.routes.iter().map(|r| r.service.as_str()).chain(l.default_service()).collect();
+            targets.sort_unstable();
+            targets.dedup();
+            for t in targets {
+                routes.entry(t).or_default().push((b, l));
+            }
+        }
+    }
+    let services = m.services.iter().map(|s| (s.name.as_str(), s)).collect();
+    let mut l = Lower {
+        m,
+        sources,
+        out: Vec::new(),
+        decl: String::new(),
+        span: Span::default(),
+        data_ids: Default::default(),
+        routes,
+        services,
+    };
     l.app();
     for n in &m.networks {
         l.network(n);
@@ -98,6 +121,7 @@ const TAGGABLE: &[&str] = &[
     "aws_subnet",
     "aws_internet_gateway",
     "aws_eip",
+    "aws_kms_key",
     "aws_nat_gateway",
     "aws_route_table",
     "aws_security_group",
@@ -130,9 +154,14 @@ struct Lower<'a> {
     /// The declaration being lowered (`service.api`) and its span.
     decl: String,
     span: Span,
+    /// Data sources already added (they are shared).
+    data_ids: std::collections::HashSet<String>,
+    /// Service → the balancer listeners that send it traffic.
+    routes: BTreeMap<&'a str, Vec<(&'a Balancer, &'a Listener)>>,
+    services: std::collections::HashMap<&'a str, &'a Service>,
 }
 
-impl Lower<'_> {
+impl<'a> Lower<'a> {
     fn at(&mut self, decl: String, span: Span) {
         self.decl = decl;
         self.span = span;
@@ -187,7 +216,7 @@ impl Lower<'_> {
     }
 
     fn data(&mut self, id: &str, kind: &str, concern: Concern, a: Vec<(String, Val)>) {
-        if self.out.iter().any(|r| r.id == id) {
+        if !self.data_ids.insert(id.to_string()) {
             return;
         }
         let source = self.source();
@@ -242,6 +271,7 @@ impl Lower<'_> {
                 ("setting", block(vec![("name", s("containerInsights")), ("value", s(insights))])),
             ]),
         );
+        self.logs_key();
         self.add(
             "app/capacity-providers".into(),
             "aws_ecs_cluster_capacity_providers",
@@ -254,6 +284,68 @@ impl Lower<'_> {
                     "default_capacity_provider_strategy",
                     block(vec![("capacity_provider", s("FARGATE")), ("weight", i(1))]),
                 ),
+            ]),
+        );
+    }
+
+    /// One KMS key per stack encrypts every log group, rotated yearly. Its policy names
+    /// its actions: the account administers and uses it, CloudWatch Logs uses it for this
+    /// stack's region.
+    fn logs_key(&mut self) {
+        let prefix = self.prefix();
+        let region = self.m.app.region.clone();
+        self.data("app/partition", "aws_partition", Concern::Main, Vec::new());
+        self.data("app/account", "aws_caller_identity", Concern::Main, Vec::new());
+        let root = tmpl(vec![
+            text("arn:"),
+            pref("app/partition", "partition"),
+            text(":iam::"),
+            pref("app/account", "account_id"),
+            text(":root"),
+        ]);
+        let admin = map(vec![
+            ("Sid", s("AccountAdministers")),
+            ("Effect", s("Allow")),
+            ("Principal", map(vec![("AWS", root)])),
+            ("Action", strs(KMS_ADMIN_ACTIONS)),
+            ("Resource", s("*")),
+        ]);
+        let log_arn = tmpl(vec![
+            text("arn:"),
+            pref("app/partition", "partition"),
+            text(&format!(":logs:{region}:")),
+            pref("app/account", "account_id"),
+            text(":log-group:*"),
+        ]);
+        let logs = map(vec![
+            ("Sid", s("CloudWatchLogsEncrypts")),
+            ("Effect", s("Allow")),
+            ("Principal", map(vec![("Service", s(format!("logs.{region}.amazonaws.com")))])),
+            (
+                "Action",
+                strs([
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncryptFrom",
+                    "kms:ReEncryptTo",
+                    "kms:GenerateDataKey",
+                    "kms:GenerateDataKeyWithoutPlaintext",
+                    "kms:DescribeKey",
+                ]),
+            ),
+            ("Resource", s("*")),
+            ("Condition", map(vec![("ArnLike", map(vec![("kms:EncryptionContext:aws:logs:arn", log_arn)]))])),
+        ]);
+        self.add(
+            "app/logs-key".into(),
+            "aws_kms_key",
+            Concern::Main,
+            Some(&format!("{prefix}-logs")),
+            attrs(vec![
+                ("description", s(format!("Encrypts the CloudWatch logs of {prefix}"))),
+                ("enable_key_rotation", b(true)),
+                ("deletion_window_in_days", i(30)),
+                ("policy", json(map(vec![("Version", s("2012-10-17")), ("Statement", list([admin, logs]))]))),
             ]),
         );
     }
@@ -296,11 +388,17 @@ impl Lower<'_> {
         let zones: Vec<Val> = match &n.zones {
             Zones::Names(names) => names.iter().map(s).collect(),
             Zones::Count(c) => {
+                // An allowlist of zone names keeps the set closed when AWS adds zones.
+                let region = self.m.app.region.clone();
+                let names = ["a", "b", "c", "d", "e", "f"].map(|z| format!("{region}{z}"));
                 self.data(
                     "app/azs",
                     "aws_availability_zones",
                     Concern::Network,
-                    attrs(vec![("state", s("available"))]),
+                    attrs(vec![
+                        ("state", s("available")),
+                        ("filter", block(vec![("name", s("zone-name")), ("values", strs(names))])),
+                    ]),
                 );
                 (0..*c).map(|k| r("app/azs", &format!("names[{k}]"))).collect()
             }
@@ -361,7 +459,7 @@ impl Lower<'_> {
             Nat::PerZone => public.len(),
         };
         let mut nats = Vec::new();
-        for k in 0..nat_count {
+        for (k, public_subnet) in public.iter().take(nat_count).enumerate() {
             let eip = self.add(
                 Self::net_id(&n.name, &format!("eip/{k}")),
                 "aws_eip",
@@ -374,7 +472,7 @@ impl Lower<'_> {
                 "aws_nat_gateway",
                 Concern::Network,
                 Some(&format!("{name}-{k}")),
-                attrs(vec![("allocation_id", r(&eip, "id")), ("subnet_id", r(&public[k], "id"))]),
+                attrs(vec![("allocation_id", r(&eip, "id")), ("subnet_id", r(public_subnet, "id"))]),
             );
             // The gateway needs the internet gateway attached before it can route.
             self.last().after.push(igw.clone());
@@ -508,7 +606,11 @@ impl Lower<'_> {
             "aws_cloudwatch_log_group",
             Concern::Network,
             Some(&format!("{name}-flow-logs")),
-            attrs(vec![("name", s(format!("/vpc/{name}/flow-logs"))), ("retention_in_days", i(days))]),
+            attrs(vec![
+                ("name", s(format!("/vpc/{name}/flow-logs"))),
+                ("retention_in_days", i(days)),
+                ("kms_key_id", r("app/logs-key", "arn")),
+            ]),
         );
         let role = self.add(
             Self::net_id(&n.name, "flow-log-role"),
@@ -595,17 +697,14 @@ impl Lower<'_> {
             );
         }
         // Egress only to the services it routes to, on their ports.
-        let mut targets: Vec<&Service> = Vec::new();
-        for l in &bal.listeners {
-            for name in l.routes.iter().map(|r| r.service.as_str()).chain(l.default_service()) {
-                if let Some(svc) = self.m.service(name)
-                    && !targets.iter().any(|t| t.name == svc.name)
-                {
-                    targets.push(svc);
-                }
-            }
-        }
-        targets.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut names: Vec<&str> = bal
+            .listeners
+            .iter()
+            .flat_map(|l| l.routes.iter().map(|r| r.service.as_str()).chain(l.default_service()))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        let targets: Vec<&Service> = names.iter().filter_map(|n| self.services.get(n).copied()).collect();
         for t in &targets {
             let Some(port) = t.port else { continue };
             self.add(
@@ -728,7 +827,7 @@ impl Lower<'_> {
     fn action(&self, a: &Action) -> Val {
         match a {
             Action::Forward(svc) => {
-                let bg = self.m.service(svc).is_some_and(|s| s.deployment.blue_green);
+                let bg = self.services.get(svc.as_str()).is_some_and(|s| s.deployment.blue_green);
                 block(vec![("type", s("forward")), ("target_group_arn", r(Self::target_group(svc, bg), "arn"))])
             }
             Action::Respond { status, body, content_type } => block(vec![
@@ -771,13 +870,7 @@ impl Lower<'_> {
         let Some(net) = self.m.network(&svc.network) else { return };
         let id = |what: &str| format!("service.{}/{what}", svc.name);
         let vpc = Self::net_id(&net.name, "vpc");
-        let routes: Vec<(&Balancer, &Listener)> = self
-            .m
-            .balancers
-            .iter()
-            .flat_map(|b| b.listeners.iter().map(move |l| (b, l)))
-            .filter(|(_, l)| l.routes.iter().any(|r| r.service == svc.name) || l.default_service() == Some(&svc.name))
-            .collect();
+        let routes: Vec<(&Balancer, &Listener)> = self.routes.get(svc.name.as_str()).cloned().unwrap_or_default();
         let mut balancers: Vec<&Balancer> = routes.iter().map(|(b, _)| *b).collect();
         balancers.dedup_by(|a, b| a.name == b.name);
 
@@ -852,7 +945,11 @@ impl Lower<'_> {
             "aws_cloudwatch_log_group",
             Concern::Services,
             Some(&log_group_name),
-            attrs(vec![("name", s(&log_group_name)), ("retention_in_days", i(svc.log_retention_days))]),
+            attrs(vec![
+                ("name", s(&log_group_name)),
+                ("retention_in_days", i(svc.log_retention_days)),
+                ("kms_key_id", r("app/logs-key", "arn")),
+            ]),
         );
         let exec_role = self.add(
             id("execution-role"),
@@ -949,7 +1046,17 @@ impl Lower<'_> {
                         ("vpc_id", r(&vpc, "id")),
                         ("deregistration_delay", s(dereg.to_string())),
                     ]);
-                    if let Some(h) = &svc.health {
+                    let default_health = HealthCheck {
+                        path: "/".into(),
+                        interval_s: 30,
+                        timeout_s: 5,
+                        healthy: 3,
+                        unhealthy: 3,
+                        matcher: "200-399".into(),
+                        grace_s: 30,
+                    };
+                    {
+                        let h = svc.health.as_ref().unwrap_or(&default_health);
                         a.push((
                             "health_check".into(),
                             block(vec![
@@ -1579,6 +1686,35 @@ impl Lower<'_> {
         if db.final_snapshot {
             a.push(("final_snapshot_identifier".into(), s(format!("{}-final", db.aws_name))));
         }
+        if db.performance_insights {
+            a.push(("performance_insights_enabled".into(), b(true)));
+            a.push(("performance_insights_retention_period".into(), i(7)));
+        }
+        if db.enhanced_monitoring {
+            let role = self.add(
+                id("monitoring-role"),
+                "aws_iam_role",
+                Concern::Iam,
+                Some(&format!("{}-monitoring", db.aws_name)),
+                attrs(vec![
+                    ("name", s(format!("{}-monitoring", db.aws_name))),
+                    ("description", s(format!("RDS Enhanced Monitoring of {}", db.aws_name))),
+                    ("assume_role_policy", assume_role("monitoring.rds.amazonaws.com")),
+                ]),
+            );
+            self.add(
+                id("monitoring-policy"),
+                "aws_iam_role_policy_attachment",
+                Concern::Iam,
+                None,
+                attrs(vec![
+                    ("role", r(&role, "name")),
+                    ("policy_arn", s("arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole")),
+                ]),
+            );
+            a.push(("monitoring_interval".into(), i(60)));
+            a.push(("monitoring_role_arn".into(), r(&role, "arn")));
+        }
         self.add(id("instance"), "aws_db_instance", Concern::Database, Some(&db.aws_name), a);
     }
 
@@ -1629,6 +1765,38 @@ impl Lower<'_> {
         out
     }
 }
+
+/// What the account may do with the logs key: every KMS key operation, named.
+const KMS_ADMIN_ACTIONS: &[&str] = &[
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:CreateGrant",
+    "kms:Decrypt",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:RetireGrant",
+    "kms:RevokeGrant",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+];
 
 fn fg_check_tg_names(aws_name: &str, blue_green: bool) -> Vec<String> {
     fg_check::target_group_names(aws_name, blue_green)

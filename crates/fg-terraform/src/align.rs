@@ -9,11 +9,15 @@
 pub fn align(text: &str) -> String {
     let lines: Vec<&str> = text.split('\n').collect();
     let parsed: Vec<Option<(usize, usize)>> = lines.iter().map(|l| single_line_attribute(l)).collect();
-    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    // Output is the input plus padding: one buffer, no per-line allocation.
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
     let mut k = 0;
     while k < lines.len() {
+        if k > 0 {
+            out.push('\n');
+        }
         let Some((indent, _)) = parsed[k] else {
-            out.push(lines[k].to_string());
+            out.push_str(lines[k]);
             k += 1;
             continue;
         };
@@ -22,13 +26,20 @@ pub fn align(text: &str) -> String {
             end += 1;
         }
         let width = parsed[k..end].iter().filter_map(|p| p.map(|(_, w)| w)).max().unwrap_or(0);
-        for line in &lines[k..end] {
+        for (j, line) in lines[k..end].iter().enumerate() {
+            if j > 0 {
+                out.push('\n');
+            }
             let (key, value) = split_attribute(line);
-            out.push(format!("{}{key:<width$} = {value}", " ".repeat(indent)));
+            out.extend(std::iter::repeat_n(' ', indent));
+            out.push_str(key);
+            out.extend(std::iter::repeat_n(' ', width.saturating_sub(key.chars().count())));
+            out.push_str(" = ");
+            out.push_str(value);
         }
         k = end;
     }
-    out.join("\n")
+    out
 }
 
 /// For `  key = value` with the value complete on the line: (indentation, key width).

@@ -68,6 +68,8 @@ resource "aws_db_instance" "rds_instance" {
   deletion_protection        = true
   skip_final_snapshot        = false
   final_snapshot_identifier  = "messages-dotnet-rds-final"
+  monitoring_interval        = 60
+  monitoring_role_arn        = aws_iam_role.rds_monitoring_role.arn
   tags = {
     Name     = "messages-dotnet-rds"
     "fgc:id" = "database.rds/instance"

@@ -48,7 +48,8 @@ resource "aws_vpc_security_group_egress_rule" "messages_sg_egress_rds" {
 
 resource "aws_cloudwatch_log_group" "messages_logs" {
   name              = "/ecs/messages-dotnet/messages"
-  retention_in_days = 30
+  retention_in_days = 365
+  kms_key_id        = aws_kms_key.logs_key.arn
   tags = {
     Name     = "/ecs/messages-dotnet/messages"
     "fgc:id" = "service.messages/logs"

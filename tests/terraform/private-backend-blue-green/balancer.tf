@@ -47,7 +47,7 @@ resource "aws_lb" "api_alb" {
   ]
   idle_timeout               = 60
   drop_invalid_header_fields = true
-  enable_deletion_protection = false
+  enable_deletion_protection = true
   tags = {
     Name     = "fargate-backend-api"
     "fgc:id" = "balancer.api/alb"

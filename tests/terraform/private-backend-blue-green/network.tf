@@ -28,6 +28,18 @@ resource "aws_internet_gateway" "vpc_igw" {
 
 data "aws_availability_zones" "azs" {
   state = "available"
+
+  filter {
+    name = "zone-name"
+    values = [
+      "eu-west-2a",
+      "eu-west-2b",
+      "eu-west-2c",
+      "eu-west-2d",
+      "eu-west-2e",
+      "eu-west-2f"
+    ]
+  }
 }
 
 resource "aws_subnet" "vpc_subnet_public_0" {
@@ -202,5 +214,26 @@ resource "aws_vpc_endpoint" "vpc_endpoint_s3" {
   tags = {
     Name     = "fargate-backend-vpc-s3"
     "fgc:id" = "network.vpc/endpoint/s3"
+  }
+}
+
+resource "aws_cloudwatch_log_group" "vpc_flow_log_group" {
+  name              = "/vpc/fargate-backend-vpc/flow-logs"
+  retention_in_days = 365
+  kms_key_id        = aws_kms_key.logs_key.arn
+  tags = {
+    Name     = "fargate-backend-vpc-flow-logs"
+    "fgc:id" = "network.vpc/flow-log-group"
+  }
+}
+
+resource "aws_flow_log" "vpc_flow_log" {
+  vpc_id          = aws_vpc.vpc_vpc.id
+  traffic_type    = "ALL"
+  log_destination = aws_cloudwatch_log_group.vpc_flow_log_group.arn
+  iam_role_arn    = aws_iam_role.vpc_flow_log_role.arn
+  tags = {
+    Name     = "fargate-backend-vpc"
+    "fgc:id" = "network.vpc/flow-log"
   }
 }

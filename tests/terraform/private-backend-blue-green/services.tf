@@ -36,7 +36,8 @@ resource "aws_vpc_security_group_egress_rule" "backend_sg_egress_https" {
 
 resource "aws_cloudwatch_log_group" "backend_logs" {
   name              = "/ecs/fargate-backend/backend"
-  retention_in_days = 30
+  retention_in_days = 365
+  kms_key_id        = aws_kms_key.logs_key.arn
   tags = {
     Name     = "/ecs/fargate-backend/backend"
     "fgc:id" = "service.backend/logs"

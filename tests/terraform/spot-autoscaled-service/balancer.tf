@@ -48,7 +48,7 @@ resource "aws_lb" "lb_alb" {
   ]
   idle_timeout               = 60
   drop_invalid_header_fields = true
-  enable_deletion_protection = false
+  enable_deletion_protection = true
   tags = {
     Name     = "fargate-cluster-lb"
     "fgc:id" = "balancer.lb/alb"

@@ -28,6 +28,18 @@ resource "aws_internet_gateway" "vpc_igw" {
 
 data "aws_availability_zones" "azs" {
   state = "available"
+
+  filter {
+    name = "zone-name"
+    values = [
+      "eu-west-1a",
+      "eu-west-1b",
+      "eu-west-1c",
+      "eu-west-1d",
+      "eu-west-1e",
+      "eu-west-1f"
+    ]
+  }
 }
 
 resource "aws_subnet" "vpc_subnet_public_0" {
@@ -172,4 +184,25 @@ resource "aws_route_table_association" "vpc_route_table_association_private_1" {
 resource "aws_route_table_association" "vpc_route_table_association_private_2" {
   subnet_id      = aws_subnet.vpc_subnet_private_2.id
   route_table_id = aws_route_table.vpc_route_table_private.id
+}
+
+resource "aws_cloudwatch_log_group" "vpc_flow_log_group" {
+  name              = "/vpc/fargate-cluster-vpc/flow-logs"
+  retention_in_days = 365
+  kms_key_id        = aws_kms_key.logs_key.arn
+  tags = {
+    Name     = "fargate-cluster-vpc-flow-logs"
+    "fgc:id" = "network.vpc/flow-log-group"
+  }
+}
+
+resource "aws_flow_log" "vpc_flow_log" {
+  vpc_id          = aws_vpc.vpc_vpc.id
+  traffic_type    = "ALL"
+  log_destination = aws_cloudwatch_log_group.vpc_flow_log_group.arn
+  iam_role_arn    = aws_iam_role.vpc_flow_log_role.arn
+  tags = {
+    Name     = "fargate-cluster-vpc"
+    "fgc:id" = "network.vpc/flow-log"
+  }
 }

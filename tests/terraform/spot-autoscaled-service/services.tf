@@ -36,7 +36,8 @@ resource "aws_vpc_security_group_egress_rule" "server_sg_egress_https" {
 
 resource "aws_cloudwatch_log_group" "server_logs" {
   name              = "/ecs/fargate-cluster/server"
-  retention_in_days = 30
+  retention_in_days = 365
+  kms_key_id        = aws_kms_key.logs_key.arn
   tags = {
     Name     = "/ecs/fargate-cluster/server"
     "fgc:id" = "service.server/logs"

@@ -47,7 +47,7 @@ resource "aws_lb" "web_alb" {
   ]
   idle_timeout               = 60
   drop_invalid_header_fields = true
-  enable_deletion_protection = false
+  enable_deletion_protection = true
   tags = {
     Name     = "aws-ecs-ha-app-staging-web"
     "fgc:id" = "balancer.web/alb"

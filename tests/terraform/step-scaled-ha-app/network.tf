@@ -137,3 +137,24 @@ resource "aws_route_table_association" "vpc_route_table_association_private_1" {
   subnet_id      = aws_subnet.vpc_subnet_private_1.id
   route_table_id = aws_route_table.vpc_route_table_private.id
 }
+
+resource "aws_cloudwatch_log_group" "vpc_flow_log_group" {
+  name              = "/vpc/aws-ecs-ha-app-staging-vpc/flow-logs"
+  retention_in_days = 365
+  kms_key_id        = aws_kms_key.logs_key.arn
+  tags = {
+    Name     = "aws-ecs-ha-app-staging-vpc-flow-logs"
+    "fgc:id" = "network.vpc/flow-log-group"
+  }
+}
+
+resource "aws_flow_log" "vpc_flow_log" {
+  vpc_id          = aws_vpc.vpc_vpc.id
+  traffic_type    = "ALL"
+  log_destination = aws_cloudwatch_log_group.vpc_flow_log_group.arn
+  iam_role_arn    = aws_iam_role.vpc_flow_log_role.arn
+  tags = {
+    Name     = "aws-ecs-ha-app-staging-vpc"
+    "fgc:id" = "network.vpc/flow-log"
+  }
+}

@@ -37,6 +37,7 @@ resource "aws_vpc_security_group_egress_rule" "hello_sg_egress_https" {
 resource "aws_cloudwatch_log_group" "hello_logs" {
   name              = "/ecs/aws-ecs-ha-app-staging/hello"
   retention_in_days = 7
+  kms_key_id        = aws_kms_key.logs_key.arn
   tags = {
     Name     = "/ecs/aws-ecs-ha-app-staging/hello"
     "fgc:id" = "service.hello/logs"

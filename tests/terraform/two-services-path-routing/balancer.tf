@@ -59,7 +59,7 @@ resource "aws_lb" "alb_alb" {
   ]
   idle_timeout               = 60
   drop_invalid_header_fields = true
-  enable_deletion_protection = false
+  enable_deletion_protection = true
   tags = {
     Name     = "ecs-demo-alb"
     "fgc:id" = "balancer.alb/alb"

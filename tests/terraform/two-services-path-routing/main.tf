@@ -14,6 +14,21 @@ resource "aws_ecs_cluster" "cluster" {
   }
 }
 
+data "aws_partition" "partition" {}
+
+data "aws_caller_identity" "account" {}
+
+resource "aws_kms_key" "logs_key" {
+  description             = "Encrypts the CloudWatch logs of ecs-demo"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy                  = jsonencode({ Version = "2012-10-17", Statement = [{ Sid = "AccountAdministers", Effect = "Allow", Principal = { AWS = "arn:${data.aws_partition.partition.partition}:iam::${data.aws_caller_identity.account.account_id}:root" }, Action = ["kms:CancelKeyDeletion", "kms:CreateAlias", "kms:CreateGrant", "kms:Decrypt", "kms:DeleteAlias", "kms:DescribeKey", "kms:DisableKey", "kms:DisableKeyRotation", "kms:EnableKey", "kms:EnableKeyRotation", "kms:Encrypt", "kms:GenerateDataKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListGrants", "kms:ListKeyPolicies", "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:RetireGrant", "kms:RevokeGrant", "kms:ScheduleKeyDeletion", "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription"], Resource = "*" }, { Sid = "CloudWatchLogsEncrypts", Effect = "Allow", Principal = { Service = "logs.us-east-1.amazonaws.com" }, Action = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"], Resource = "*", Condition = { ArnLike = { "kms:EncryptionContext:aws:logs:arn" = "arn:${data.aws_partition.partition.partition}:logs:us-east-1:${data.aws_caller_identity.account.account_id}:log-group:*" } } }] })
+  tags = {
+    Name     = "ecs-demo-logs"
+    "fgc:id" = "app/logs-key"
+  }
+}
+
 resource "aws_ecs_cluster_capacity_providers" "capacity_providers" {
   cluster_name = aws_ecs_cluster.cluster.name
   capacity_providers = [

@@ -137,3 +137,24 @@ resource "aws_route_table_association" "main_route_table_association_private_1" 
   subnet_id      = aws_subnet.main_subnet_private_1.id
   route_table_id = aws_route_table.main_route_table_private.id
 }
+
+resource "aws_cloudwatch_log_group" "main_flow_log_group" {
+  name              = "/vpc/ecs-demo-main/flow-logs"
+  retention_in_days = 365
+  kms_key_id        = aws_kms_key.logs_key.arn
+  tags = {
+    Name     = "ecs-demo-main-flow-logs"
+    "fgc:id" = "network.main/flow-log-group"
+  }
+}
+
+resource "aws_flow_log" "main_flow_log" {
+  vpc_id          = aws_vpc.main_vpc.id
+  traffic_type    = "ALL"
+  log_destination = aws_cloudwatch_log_group.main_flow_log_group.arn
+  iam_role_arn    = aws_iam_role.main_flow_log_role.arn
+  tags = {
+    Name     = "ecs-demo-main"
+    "fgc:id" = "network.main/flow-log"
+  }
+}

@@ -36,7 +36,8 @@ resource "aws_vpc_security_group_egress_rule" "product_svc_sg_egress_https" {
 
 resource "aws_cloudwatch_log_group" "product_svc_logs" {
   name              = "/ecs/ecs-demo/product-svc"
-  retention_in_days = 30
+  retention_in_days = 365
+  kms_key_id        = aws_kms_key.logs_key.arn
   tags = {
     Name     = "/ecs/ecs-demo/product-svc"
     "fgc:id" = "service.product-svc/logs"
@@ -150,7 +151,8 @@ resource "aws_vpc_security_group_egress_rule" "user_svc_sg_egress_https" {
 
 resource "aws_cloudwatch_log_group" "user_svc_logs" {
   name              = "/ecs/ecs-demo/user-svc"
-  retention_in_days = 30
+  retention_in_days = 365
+  kms_key_id        = aws_kms_key.logs_key.arn
   tags = {
     Name     = "/ecs/ecs-demo/user-svc"
     "fgc:id" = "service.user-svc/logs"

@@ -72,7 +72,7 @@ resource "aws_lb" "edge_alb" {
   ]
   idle_timeout               = 120
   drop_invalid_header_fields = true
-  enable_deletion_protection = false
+  enable_deletion_protection = true
   tags = {
     Name     = "shop-dev-edge"
     "fgc:id" = "balancer.edge/alb"
@@ -225,7 +225,7 @@ resource "aws_lb" "admin_alb" {
   ]
   idle_timeout               = 60
   drop_invalid_header_fields = true
-  enable_deletion_protection = false
+  enable_deletion_protection = true
   tags = {
     Name     = "shop-dev-admin"
     "fgc:id" = "balancer.admin/alb"

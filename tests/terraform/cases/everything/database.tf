@@ -68,6 +68,8 @@ resource "aws_db_instance" "db_instance" {
   deletion_protection        = true
   skip_final_snapshot        = false
   final_snapshot_identifier  = "shop-dev-db-final"
+  monitoring_interval        = 60
+  monitoring_role_arn        = aws_iam_role.db_monitoring_role.arn
   tags = {
     Name     = "shop-dev-db"
     "fgc:id" = "database.db/instance"

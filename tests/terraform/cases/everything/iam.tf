@@ -62,3 +62,18 @@ resource "aws_iam_role_policy" "api_task_policy" {
   role   = aws_iam_role.api_task_role.id
   policy = jsonencode({ Version = "2012-10-17", Statement = [{ Sid = "ReadUploads", Effect = "Allow", Action = ["s3:GetObject", "s3:PutObject"], Resource = ["arn:aws:s3:::shop-uploads/*"] }] })
 }
+
+resource "aws_iam_role" "db_monitoring_role" {
+  name               = "shop-dev-db-monitoring"
+  description        = "RDS Enhanced Monitoring of shop-dev-db"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "monitoring.rds.amazonaws.com" }, Action = "sts:AssumeRole" }] })
+  tags = {
+    Name     = "shop-dev-db-monitoring"
+    "fgc:id" = "database.db/monitoring-role"
+  }
+}
+
+resource "aws_iam_role_policy_attachment" "db_monitoring_policy" {
+  role       = aws_iam_role.db_monitoring_role.name
+  policy_arn = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+}

@@ -28,6 +28,18 @@ resource "aws_internet_gateway" "main_igw" {
 
 data "aws_availability_zones" "azs" {
   state = "available"
+
+  filter {
+    name = "zone-name"
+    values = [
+      "eu-central-1a",
+      "eu-central-1b",
+      "eu-central-1c",
+      "eu-central-1d",
+      "eu-central-1e",
+      "eu-central-1f"
+    ]
+  }
 }
 
 resource "aws_subnet" "main_subnet_public_0" {
@@ -319,7 +331,8 @@ resource "aws_vpc_endpoint" "main_endpoint_s3" {
 
 resource "aws_cloudwatch_log_group" "main_flow_log_group" {
   name              = "/vpc/shop-dev-main/flow-logs"
-  retention_in_days = 30
+  retention_in_days = 365
+  kms_key_id        = aws_kms_key.logs_key.arn
   tags = {
     Name     = "shop-dev-main-flow-logs"
     "fgc:id" = "network.main/flow-log-group"

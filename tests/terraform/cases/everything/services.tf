@@ -36,7 +36,8 @@ resource "aws_vpc_security_group_egress_rule" "web_sg_egress_https" {
 
 resource "aws_cloudwatch_log_group" "web_logs" {
   name              = "/ecs/shop-dev/web"
-  retention_in_days = 30
+  retention_in_days = 365
+  kms_key_id        = aws_kms_key.logs_key.arn
   tags = {
     Name     = "/ecs/shop-dev/web"
     "fgc:id" = "service.web/logs"
@@ -188,6 +189,7 @@ resource "aws_vpc_security_group_egress_rule" "api_sg_egress_db" {
 resource "aws_cloudwatch_log_group" "api_logs" {
   name              = "/ecs/shop-dev/api"
   retention_in_days = 90
+  kms_key_id        = aws_kms_key.logs_key.arn
   tags = {
     Name     = "/ecs/shop-dev/api"
     "fgc:id" = "service.api/logs"

@@ -47,7 +47,7 @@ resource "aws_lb" "lb_alb" {
   ]
   idle_timeout               = 60
   drop_invalid_header_fields = true
-  enable_deletion_protection = false
+  enable_deletion_protection = true
   tags = {
     Name     = "plain-lb"
     "fgc:id" = "balancer.lb/alb"
@@ -77,6 +77,19 @@ resource "aws_lb_target_group" "site_tg" {
   target_type          = "ip"
   vpc_id               = aws_vpc.net_vpc.id
   deregistration_delay = "30"
+
+  health_check {
+    enabled             = true
+    path                = "/"
+    protocol            = "HTTP"
+    port                = "traffic-port"
+    matcher             = "200-399"
+    interval            = 30
+    timeout             = 5
+    healthy_threshold   = 3
+    unhealthy_threshold = 3
+  }
+
   tags = {
     Name     = "plain-site"
     "fgc:id" = "service.site/tg"

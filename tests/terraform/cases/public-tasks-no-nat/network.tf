@@ -111,3 +111,24 @@ resource "aws_route_table_association" "net_route_table_association_private_1" {
   subnet_id      = aws_subnet.net_subnet_private_1.id
   route_table_id = aws_route_table.net_route_table_private.id
 }
+
+resource "aws_cloudwatch_log_group" "net_flow_log_group" {
+  name              = "/vpc/plain-net/flow-logs"
+  retention_in_days = 365
+  kms_key_id        = aws_kms_key.logs_key.arn
+  tags = {
+    Name     = "plain-net-flow-logs"
+    "fgc:id" = "network.net/flow-log-group"
+  }
+}
+
+resource "aws_flow_log" "net_flow_log" {
+  vpc_id          = aws_vpc.net_vpc.id
+  traffic_type    = "ALL"
+  log_destination = aws_cloudwatch_log_group.net_flow_log_group.arn
+  iam_role_arn    = aws_iam_role.net_flow_log_role.arn
+  tags = {
+    Name     = "plain-net"
+    "fgc:id" = "network.net/flow-log"
+  }
+}

@@ -36,7 +36,8 @@ resource "aws_vpc_security_group_egress_rule" "site_sg_egress_https" {
 
 resource "aws_cloudwatch_log_group" "site_logs" {
   name              = "/ecs/plain/site"
-  retention_in_days = 30
+  retention_in_days = 365
+  kms_key_id        = aws_kms_key.logs_key.arn
   tags = {
     Name     = "/ecs/plain/site"
     "fgc:id" = "service.site/logs"
@@ -144,7 +145,8 @@ resource "aws_vpc_security_group_egress_rule" "worker_sg_egress_https" {
 
 resource "aws_cloudwatch_log_group" "worker_logs" {
   name              = "/ecs/plain/worker"
-  retention_in_days = 30
+  retention_in_days = 365
+  kms_key_id        = aws_kms_key.logs_key.arn
   tags = {
     Name     = "/ecs/plain/worker"
     "fgc:id" = "service.worker/logs"

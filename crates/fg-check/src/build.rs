@@ -1125,7 +1125,15 @@ impl<'a> Builder<'a> {
         Database {
             name: decl.name.clone(),
             span: decl.span,
-            aws_name: app.aws_name(&decl.name).to_ascii_lowercase(),
+            aws_name: {
+                let id = app.aws_name(&decl.name).to_ascii_lowercase();
+                // RDS identifiers: 63 characters (the longest derived name adds `-monitoring`
+                // for its role, 64 at most), no `--`.
+                if id.len() > 53 || id.contains("--") {
+                    self.diags.push(d::derived_name(decl.name_span, "RDS instance identifier", &id, 53));
+                }
+                id
+            },
             engine,
             version,
             class: r.str("class").unwrap_or_else(|| "db.t4g.micro".into()),
@@ -1173,6 +1181,11 @@ impl<'a> Builder<'a> {
                 }
             }
             let decl = self.spans.get(s.name.as_str()).copied().unwrap_or(s.span);
+            // IAM role names take 64 characters; the longest fgc derives ends in `-codedeploy`.
+            let role = format!("{}-{}", s.aws_name, if s.deployment.blue_green { "codedeploy" } else { "execution" });
+            if role.len() > 64 {
+                self.diags.push(d::derived_name(decl, "IAM role", &role, 64));
+            }
             let sr = bodies.get(s.name.as_str()).copied();
             let r = sr.map(|d| R::new(&d.body, d.name_span));
             if s.health.is_some() && !routed {

@@ -489,6 +489,16 @@ pub fn elb_name(span: Span, what: &str, name: &str, problem: &str, derived: bool
     Diagnostic::error(code, span, msg, problem.to_string()).with_help(help)
 }
 
+pub fn derived_name(span: Span, what: &str, name: &str, max: usize) -> Diagnostic {
+    let problem = if name.len() > max {
+        format!("{} characters, at most {max} allowed", name.len())
+    } else {
+        "contains `--`".into()
+    };
+    Diagnostic::error(codes::NAME_TOO_LONG, span, format!("the derived {what} name `{name}` is invalid"), problem)
+        .with_help("shorten the app, environment or declaration name")
+}
+
 pub fn target_group_name(span: Span, name: &str, problem: &str) -> Diagnostic {
     let code = if name.len() > 32 { codes::NAME_TOO_LONG } else { codes::NAME_INVALID };
     Diagnostic::error(code, span, format!("the derived target group name `{name}` is invalid"), problem.to_string())

@@ -244,3 +244,61 @@ fn no_panic_on_mutations() {
     }
     assert!(runs > 2000, "only {runs} variants ran");
 }
+
+/// Formatter fixtures: `tests/fmt/<name>.fg` formats to `<name>.expected.fg`; formatting
+/// that again changes nothing; the syntax tree is the same before and after.
+#[test]
+fn formatter_fixtures() {
+    let mut failures = Vec::new();
+    let inputs: Vec<_> = files(&root().join("tests/fmt"), "fg")
+        .into_iter()
+        .filter(|p| !p.to_string_lossy().ends_with(".expected.fg"))
+        .collect();
+    assert!(inputs.len() >= 3, "expected formatter fixtures");
+    for input in inputs {
+        let text = std::fs::read_to_string(&input).unwrap_or_default();
+        let formatted = match fg_fmt::format(&text) {
+            Ok(f) => f,
+            Err(e) => {
+                failures.push(format!("{}: {e:?}", input.display()));
+                continue;
+            }
+        };
+        let expected = input.with_extension("expected.fg");
+        failures.extend(golden(&expected, &formatted));
+        if fg_fmt::format(&formatted).as_deref() != Ok(formatted.as_str()) {
+            failures.push(format!("{}: formatting twice changes the output", input.display()));
+        }
+        let before = fg_fmt::shape(&fg_syntax::parse(fg_diag::FileId(0), &text).file);
+        let after = fg_fmt::shape(&fg_syntax::parse(fg_diag::FileId(0), &formatted).file);
+        if before != after {
+            failures.push(format!("{}: formatting changed the syntax tree", input.display()));
+        }
+    }
+    finish(failures);
+}
+
+/// Every `.fg` file in the repository that parses is formatted (the error corpus's
+/// syntax-error programs cannot be, and the formatter's messy inputs must not be).
+#[test]
+fn every_fg_file_is_formatted() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for dir in ["examples", "stdlib", "tests/errors", "tests/terraform/cases", "tests/fmt", "crates/fgc/src"] {
+        for path in files(&root().join(dir), "fg") {
+            let name = path.to_string_lossy().to_string();
+            if dir == "tests/fmt" && !name.ends_with(".expected.fg") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            match fg_fmt::format(&text) {
+                Ok(f) if f == text => checked += 1,
+                Ok(_) => failures.push(format!("{name} is not formatted: run `fgc fmt {name}`")),
+                Err(fg_fmt::FormatError::Syntax(_)) => {}
+                Err(e) => failures.push(format!("{name}: {e:?}")),
+            }
+        }
+    }
+    assert!(checked > 150, "only {checked} files checked");
+    finish(failures);
+}

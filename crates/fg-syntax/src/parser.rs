@@ -324,6 +324,34 @@ fn unclosed_brace(text: &str) -> Option<usize> {
     open.last().copied()
 }
 
+/// Where a pair's own text ends: before trailing whitespace and comments, looking into its
+/// last inner pair (which may itself have swallowed them).
+fn content_end(p: &Pair<Rule>) -> usize {
+    let s = p.as_span();
+    let trimmed = s.start() + s.as_str().trim_end().len();
+    match p.clone().into_inner().last() {
+        Some(last) if only_trivia(&s.as_str()[last.as_span().end() - s.start()..]) => content_end(&last).min(trimmed),
+        _ => trimmed,
+    }
+}
+
+/// True if `text` is only whitespace and comments.
+fn only_trivia(mut text: &str) -> bool {
+    loop {
+        text = text.trim_start();
+        if let Some(rest) = text.strip_prefix("//") {
+            text = rest.find('\n').map_or("", |i| &rest[i..]);
+        } else if let Some(rest) = text.strip_prefix("/*") {
+            match rest.find("*/") {
+                Some(i) => text = &rest[i + 2..],
+                None => return false,
+            }
+        } else {
+            return text.is_empty();
+        }
+    }
+}
+
 /// The word or character at `pos`, for "found …" in messages.
 fn found_token(text: &str, pos: usize) -> &str {
     let rest = text.get(pos..).unwrap_or("");
@@ -434,12 +462,11 @@ struct Builder<'d> {
 }
 
 impl Builder<'_> {
-    /// The span of a pair without trailing whitespace (pest includes the whitespace it
-    /// skipped before an optional part that did not match).
+    /// The span of a pair without trailing whitespace or comments: pest includes what it
+    /// skipped before an optional part or a lookahead that did not match, so a rule can
+    /// end after the comment that follows it on its line.
     fn span(&self, p: &Pair<Rule>) -> Span {
-        let s = p.as_span();
-        let trimmed = s.as_str().trim_end().len();
-        Span::new(self.file, s.start(), s.start() + trimmed)
+        Span::new(self.file, p.as_span().start(), content_end(p))
     }
 
     fn ident(&self, p: Pair<Rule>) -> Ident {

@@ -46,6 +46,15 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Emit::Terraform)]
         emit: Emit,
     },
+    /// Format `.fg` files in place (or check that they are formatted).
+    Fmt {
+        /// Files, or folders to search for `.fg` files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Change nothing; list the files that would change and exit 1 if any would.
+        #[arg(long)]
+        check: bool,
+    },
     /// Print the long explanation of a diagnostic code, such as FG0302.
     Explain {
         /// The code; `fgc explain` with no code lists them all.
@@ -94,6 +103,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { files, env, format } => check(&files, env, format),
         Command::Build { file, env, out, emit } => build(&file, env, &out, emit),
+        Command::Fmt { paths, check } => fmt(&paths, check),
         Command::Explain { code } => explain(code.as_deref()),
         Command::Init { path, force } => init(&path, force),
         Command::Completions { shell } => {
@@ -141,6 +151,72 @@ fn check(files: &[PathBuf], env: Option<String>, format: Format) -> ExitCode {
         }
     }
     if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+/// `.fg` files under the given paths, sorted.
+fn fg_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack: Vec<PathBuf> = paths.to_vec();
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            if let Ok(entries) = std::fs::read_dir(&p) {
+                stack.extend(entries.flatten().map(|e| e.path()).filter(|e| {
+                    e.is_dir() && !e.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                        || e.extension().is_some_and(|x| x == "fg")
+                }));
+            }
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+fn fmt(paths: &[PathBuf], check: bool) -> ExitCode {
+    let mut changed = 0;
+    let mut failed = 0;
+    for path in fg_files(paths) {
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: cannot read `{}`: {e}", path.display());
+                failed += 1;
+                continue;
+            }
+        };
+        match fg_fmt::format(&text) {
+            Ok(formatted) if formatted == text => {}
+            Ok(formatted) => {
+                changed += 1;
+                if check {
+                    println!("{}", path.display());
+                } else if let Err(e) = write_atomically(&path, &formatted) {
+                    eprintln!("error: cannot write `{}`: {e}", path.display());
+                    failed += 1;
+                }
+            }
+            Err(fg_fmt::FormatError::Syntax(n)) => {
+                eprintln!("error: `{}` has {n} syntax error(s); `fgc check` shows them", path.display());
+                failed += 1;
+            }
+            Err(fg_fmt::FormatError::Unsafe(why)) => {
+                eprintln!("error: `{}` was not formatted: {why} (please report this)", path.display());
+                failed += 1;
+            }
+        }
+    }
+    if check && changed > 0 {
+        eprintln!("{changed} file(s) would be reformatted");
+    }
+    if failed > 0 || (check && changed > 0) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.fgc-tmp"));
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
 }
 
 /// The first line of every file fgc writes; files without it are never deleted.

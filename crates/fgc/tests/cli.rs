@@ -109,3 +109,25 @@ fn completions() {
         assert!(stdout(&o).contains("explain"), "{shell}");
     }
 }
+
+#[test]
+fn fmt_check_names_files_and_fmt_rewrites_them() {
+    let dir = temp_dir("fmt");
+    let messy = dir.join("messy.fg");
+    let clean = dir.join("clean.fg");
+    std::fs::write(&messy, "app \"a\" {region=\"eu-west-1\"}\n").expect("write");
+    std::fs::write(&clean, "app \"a\" { region = \"eu-west-1\" }\n").expect("write");
+    let o = fgc(&["fmt", "--check", &dir.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("messy.fg") && !stdout(&o).contains("clean.fg"), "{}", stdout(&o));
+    assert_eq!(std::fs::read_to_string(&messy).expect("read"), "app \"a\" {region=\"eu-west-1\"}\n", "--check wrote");
+    let o = fgc(&["fmt", &messy.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&messy).expect("read"), "app \"a\" { region = \"eu-west-1\" }\n");
+    let o = fgc(&["fmt", "--check", &dir.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(0));
+    std::fs::write(&messy, "service {").expect("write");
+    let o = fgc(&["fmt", &messy.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&messy).expect("read"), "service {", "a file with errors was rewritten");
+}

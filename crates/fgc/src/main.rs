@@ -55,6 +55,8 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Run the language server on standard input and output.
+    Lsp,
     /// Print the long explanation of a diagnostic code, such as FG0302.
     Explain {
         /// The code; `fgc explain` with no code lists them all.
@@ -104,6 +106,10 @@ fn main() -> ExitCode {
         Command::Check { files, env, format } => check(&files, env, format),
         Command::Build { file, env, out, emit } => build(&file, env, &out, emit),
         Command::Fmt { paths, check } => fmt(&paths, check),
+        Command::Lsp => {
+            fg_lsp::serve_stdio();
+            ExitCode::SUCCESS
+        }
         Command::Explain { code } => explain(code.as_deref()),
         Command::Init { path, force } => init(&path, force),
         Command::Completions { shell } => {

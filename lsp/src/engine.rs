@@ -127,10 +127,15 @@ impl Engine {
         let a = Arc::new(fg_check::analyze(&host, &entry, &Options { env: None, all_envs: true }));
         self.reads.insert(entry.clone(), host.1.into_inner());
         let syntax_errors = a.diagnostics.iter().any(|d| d.code == fg_diag::codes::SYNTAX);
+        // Dropping a large analysis takes milliseconds: do it off the request path.
+        let mut old = Vec::new();
         if !syntax_errors {
-            self.good.insert(entry.clone(), a.clone());
+            old.extend(self.good.insert(entry.clone(), a.clone()));
         }
-        self.analyses.insert(entry.clone(), a.clone());
+        old.extend(self.analyses.insert(entry.clone(), a.clone()));
+        if !old.is_empty() {
+            std::thread::spawn(move || drop(old));
+        }
         // Diagnostics per file of the analysis; files that no longer have any are cleared.
         let mut by_file: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
         for (id, _) in &a.files {

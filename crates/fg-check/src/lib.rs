@@ -293,9 +293,24 @@ pub fn analyze(host: &dyn Host, entry: &str, opts: &Options) -> Analysis {
 
     let mut result = None;
     let mut uses = Vec::new();
-    for env in &run {
-        let (model, checked, env_diags, env_uses) =
-            check_env(app, &bindings, &decl_kinds, &app_name, env, &environments);
+    // Environments are independent: check them on all cores. Results are merged in the
+    // order of `run`, so the output does not depend on the threads.
+    let results: Vec<EnvResult> = if run.len() > 1 {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = run
+                .iter()
+                .map(|env| {
+                    let (bindings, decl_kinds, app_name, environments) =
+                        (&bindings, &decl_kinds, &app_name, &environments);
+                    scope.spawn(move || check_env(app, bindings, decl_kinds, app_name, env, environments))
+                })
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        })
+    } else {
+        run.iter().map(|env| check_env(app, &bindings, &decl_kinds, &app_name, env, &environments)).collect()
+    };
+    for (env, (model, checked, env_diags, env_uses)) in run.iter().zip(results) {
         diagnostics.extend(env_diags);
         if *env == selected {
             uses = env_uses;

@@ -13,6 +13,20 @@ fn percentile(mut v: Vec<f64>, p: f64) -> f64 {
     v[((v.len() as f64 - 1.0) * p).round() as usize]
 }
 
+/// Resident and peak resident memory of this process, from /proc (Linux).
+fn memory() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap_or("?")
+            .to_string()
+    };
+    format!("resident {} kB, peak {} kB", field("VmRSS:"), field("VmHWM:"))
+}
+
 fn main() {
     // About 14 lines per service, plus the header.
     let mut text = fg_bench::stack(355);
@@ -53,7 +67,10 @@ fn main() {
         std::hint::black_box(fg_check::analyze(&host, "s.fg", &fg_check::Options { env: None, all_envs: false }));
     }
     let one_env_ms = t.elapsed().as_secs_f64() * 100.0;
-    println!("parse {parse_ms:.2} ms, analyze one environment {one_env_ms:.2} ms");
+    println!(
+        "parse {parse_ms:.2} ms, analyze one environment {one_env_ms:.2} ms; memory with the stack open: {}",
+        memory()
+    );
     println!(
         "lines={lines} didChange→diagnostics: median {:.2} ms p95 {:.2} ms | completion: median {:.3} ms p95 {:.3} ms",
         percentile(change.clone(), 0.5),

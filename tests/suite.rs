@@ -6,6 +6,7 @@ use std::path::Path;
 use fg_check::{Analysis, Options, analyze};
 use fg_tests::{DiskHost, files, golden, root};
 
+mod graph;
 mod terraform;
 
 fn check_all(path: &Path) -> Analysis {

@@ -46,6 +46,23 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Emit::Terraform)]
         emit: Emit,
     },
+    /// Draw a stack: its architecture or its resource graph, as SVG, Mermaid or DOT.
+    Graph {
+        /// The entry file of the stack.
+        file: PathBuf,
+        /// The environment to draw (the app's first when omitted).
+        #[arg(long)]
+        env: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Svg)]
+        format: GraphFormat,
+        /// What to draw.
+        #[arg(long, value_enum, default_value_t = GraphLevel::Architecture)]
+        level: GraphLevel,
+        /// Where to write the diagram (standard output when omitted).
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
     /// Format `.fg` files in place (or check that they are formatted).
     Fmt {
         /// Files, or folders to search for `.fg` files.
@@ -82,6 +99,19 @@ enum Emit {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum GraphFormat {
+    Svg,
+    Mermaid,
+    Dot,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum GraphLevel {
+    Architecture,
+    Resources,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     Human,
     Json,
@@ -105,6 +135,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { files, env, format } => check(&files, env, format),
         Command::Build { file, env, out, emit } => build(&file, env, &out, emit),
+        Command::Graph { file, env, format, level, out } => graph(&file, env, format, level, out.as_deref()),
         Command::Fmt { paths, check } => fmt(&paths, check),
         Command::Lsp => {
             fg_lsp::serve_stdio();
@@ -261,6 +292,42 @@ fn build(file: &Path, env: Option<String>, out: &Path, emit: Emit) -> ExitCode {
             eprintln!("error: cannot write to `{}`: {e}", out.display());
             ExitCode::from(1)
         }
+    }
+}
+
+fn graph(file: &Path, env: Option<String>, format: GraphFormat, level: GraphLevel, out: Option<&Path>) -> ExitCode {
+    let opts = Options { env, all_envs: false };
+    let a = analyze(&FsHost, &file.to_string_lossy(), &opts);
+    if !a.diagnostics.is_empty() {
+        eprint!("{}", render::human(&a.sources, &a.diagnostics, color_enabled()));
+    }
+    if a.has_errors() {
+        eprintln!("{}; nothing drawn", render::summary(&a.diagnostics));
+        return ExitCode::from(1);
+    }
+    let ir = fg_ir::lower(&a.model, &a.sources);
+    let format = match format {
+        GraphFormat::Svg => fg_graph::Format::Svg,
+        GraphFormat::Mermaid => fg_graph::Format::Mermaid,
+        GraphFormat::Dot => fg_graph::Format::Dot,
+    };
+    let level = match level {
+        GraphLevel::Architecture => fg_graph::Level::Architecture,
+        GraphLevel::Resources => fg_graph::Level::Resources,
+    };
+    let text = fg_graph::render(&a.model, &ir, format, level);
+    match out {
+        None => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Some(path) => match std::fs::write(path, &text) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: cannot write `{}`: {e}", path.display());
+                ExitCode::from(1)
+            }
+        },
     }
 }
 

@@ -303,3 +303,39 @@ fn every_fg_file_is_formatted() {
     assert!(checked > 150, "only {checked} files checked");
     finish(failures);
 }
+
+/// The incremental parser the language server uses gives the same tree as a whole-file
+/// parse for every file that parses, and the same diagnostics for the others.
+#[test]
+fn incremental_parse_equals_whole_parse() {
+    let mut failures = Vec::new();
+    let mut cache = fg_syntax::ParseCache::new();
+    for dir in ["examples", "stdlib", "tests/errors", "tests/terraform/cases", "tests/fmt", "lsp/tests/fixtures"] {
+        for path in files(&root().join(dir), "fg") {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let whole = fg_syntax::parse(fg_diag::FileId(7), &text);
+            let inc = cache.parse(fg_diag::FileId(7), &text);
+            // And again, from the cache.
+            let again = cache.parse(fg_diag::FileId(7), &text);
+            cache.prune();
+            if whole.diagnostics.is_empty() {
+                if inc.file != whole.file || again.file != whole.file {
+                    failures.push(format!("{}: the trees differ", path.display()));
+                }
+            } else {
+                // Recovery works per item either way: the same findings, in another order.
+                let key = |p: &fg_syntax::Parse| {
+                    let mut v: Vec<(&str, u32)> =
+                        p.diagnostics.iter().map(|d| (d.code.0, d.primary.span.start)).collect();
+                    v.sort();
+                    v
+                };
+                if key(&inc) == key(&whole) {
+                    continue;
+                }
+                failures.push(format!("{}: the diagnostics differ", path.display()));
+            }
+        }
+    }
+    finish(failures);
+}

@@ -43,6 +43,8 @@ pub struct Engine {
     reads: HashMap<String, HashSet<String>>,
     /// Where the standard library is written so that editors can open it.
     stdlib_dir: PathBuf,
+    /// Parsed items of every analysis, so that an edit re-parses only what it touched.
+    parse_cache: fg_syntax::ParseCache,
 }
 
 /// A diagnostics notification to send.
@@ -66,6 +68,7 @@ impl Engine {
             published: HashMap::new(),
             reads: HashMap::new(),
             stdlib_dir,
+            parse_cache: fg_syntax::ParseCache::new(),
         }
     }
 
@@ -124,7 +127,8 @@ impl Engine {
     fn reanalyze_entry(&mut self, entry: &str) -> Vec<Publish> {
         let entry = entry.to_string();
         let host = Docs(&self.docs, Default::default());
-        let a = Arc::new(fg_check::analyze(&host, &entry, &Options { env: None, all_envs: true }));
+        let opts = Options { env: None, all_envs: true };
+        let a = Arc::new(fg_check::analyze_with(&host, &entry, &opts, Some(&mut self.parse_cache)));
         self.reads.insert(entry.clone(), host.1.into_inner());
         let syntax_errors = a.diagnostics.iter().any(|d| d.code == fg_diag::codes::SYNTAX);
         // Dropping a large analysis takes milliseconds: do it off the request path.

@@ -109,6 +109,17 @@ pub fn resolve_import(importer: &str, import: &str) -> String {
 
 /// Parses and checks the stack whose entry file is `entry`.
 pub fn analyze(host: &dyn Host, entry: &str, opts: &Options) -> Analysis {
+    analyze_with(host, entry, opts, None)
+}
+
+/// As [`analyze`], re-using the items a [`fg_syntax::ParseCache`] parsed before: an editor
+/// re-parses only the items an edit touched.
+pub fn analyze_with(
+    host: &dyn Host,
+    entry: &str,
+    opts: &Options,
+    mut cache: Option<&mut fg_syntax::ParseCache>,
+) -> Analysis {
     let lib = stdlib();
     let mut sources = SourceMap::new();
     for f in &lib.files {
@@ -141,7 +152,10 @@ pub fn analyze(host: &dyn Host, entry: &str, opts: &Options) -> Analysis {
         };
         let id = sources.add(SourceFile::new(path.clone(), text));
         loaded.insert(path.clone(), id);
-        let parsed = fg_syntax::parse(id, &sources.get(id).text);
+        let parsed = match cache.as_deref_mut() {
+            Some(c) => c.parse(id, &sources.get(id).text),
+            None => fg_syntax::parse(id, &sources.get(id).text),
+        };
         diagnostics.extend(parsed.diagnostics);
         damaged.extend(parsed.damaged);
         for item in &parsed.file.items {
@@ -157,6 +171,10 @@ pub fn analyze(host: &dyn Host, entry: &str, opts: &Options) -> Analysis {
             }
         }
         files.push((id, parsed.file));
+    }
+
+    if let Some(c) = cache {
+        c.prune();
     }
 
     // Collect names.

@@ -15,9 +15,11 @@ extern crate alloc;
 
 pub mod ast;
 mod diagnostics;
+mod incremental;
 pub mod lit;
 mod parser;
 
+pub use incremental::ParseCache;
 pub use parser::{Parse, parse};
 
 #[cfg(test)]

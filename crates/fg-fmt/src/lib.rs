@@ -197,6 +197,55 @@ impl Printer<'_> {
         (blank, lines)
     }
 
+    /// Own-line comments before the closing bracket at `end`, one per line at `indent`.
+    fn closing_comments(&mut self, out: &mut String, last: usize, end: usize, indent: usize) {
+        let (_, lines) = self.leading(last, end);
+        for c in lines.iter().filter(|c| !c.is_empty()) {
+            out.push_str(&pad(indent));
+            out.push_str(c);
+            out.push('\n');
+        }
+    }
+
+    /// The one-line members of a schema or enum, each with its leading comments (blank
+    /// lines kept) and trailing comment, then the closing brace. `render` prints member `k`
+    /// starting at the given column and returns its text and where it ends in the source.
+    fn members(
+        &mut self,
+        mut out: String,
+        from: usize,
+        close: usize,
+        starts: &[usize],
+        mut render: impl FnMut(&mut Self, usize, usize) -> (String, usize),
+    ) -> String {
+        let mut last = from;
+        for (k, &start) in starts.iter().enumerate() {
+            let (blank, lines) = self.leading(last, start);
+            if k > 0 && blank {
+                out.push('\n');
+            }
+            for l in lines {
+                if !l.is_empty() {
+                    out.push_str(&pad(1));
+                    out.push_str(&l);
+                }
+                out.push('\n');
+            }
+            out.push_str(&pad(1));
+            let (text, end) = render(self, k, pad(1).len());
+            out.push_str(&text);
+            if let Some(t) = self.trailing(end) {
+                out.push(' ');
+                out.push_str(&t);
+            }
+            out.push('\n');
+            last = end;
+        }
+        self.closing_comments(&mut out, last, close, 1);
+        out.push('}');
+        out
+    }
+
     /// A comment on the same line right after `end`.
     fn trailing(&mut self, end: usize) -> Option<String> {
         let c = self.comments.get(self.next)?;
@@ -338,86 +387,36 @@ impl Printer<'_> {
     }
 
     fn schema(&mut self, s: &SchemaDecl) -> String {
-        let mut out = format!("{} {} {{\n", if s.is_kind { "kind" } else { "schema" }, s.name.name);
-        let mut last = s.name.span.end as usize;
-        for (k, f) in s.fields.iter().enumerate() {
-            // A field's span includes its doc comments; they are emitted as comments.
-            let name_start = f.name.span.start as usize;
-            let start = if f.out { self.src[..name_start].rfind("out").unwrap_or(name_start) } else { name_start };
-            let (blank, lines) = self.leading(last, start);
-            if k > 0 && blank {
-                out.push('\n');
-            }
-            for l in lines {
-                if !l.is_empty() {
-                    out.push_str(&pad(1));
-                    out.push_str(&l);
-                }
-                out.push('\n');
-            }
-            out.push_str(&pad(1));
-            if f.out {
-                out.push_str("out ");
-            }
-            out.push_str(&f.name.name);
-            out.push_str(": ");
-            out.push_str(&type_expr(&f.ty));
+        let head = format!("{} {} {{\n", if s.is_kind { "kind" } else { "schema" }, s.name.name);
+        // A field's span includes its doc comments, which are emitted as comments: start
+        // at its `out` keyword or name.
+        let starts: Vec<usize> = s
+            .fields
+            .iter()
+            .map(|f| {
+                let name_start = f.name.span.start as usize;
+                if f.out { self.src[..name_start].rfind("out").unwrap_or(name_start) } else { name_start }
+            })
+            .collect();
+        self.members(head, s.name.span.end as usize, s.span.end as usize - 1, &starts, |p, k, col| {
+            let f = &s.fields[k];
+            let mut text = format!("{}{}: {}", if f.out { "out " } else { "" }, f.name.name, type_expr(&f.ty));
             if let Some(d) = &f.default {
-                out.push_str(" = ");
-                let col = out.len() - out.rfind('\n').map_or(0, |i| i + 1);
-                out.push_str(&self.expr(d, 1, col));
+                text.push_str(" = ");
+                let value = p.expr(d, 1, col + text.len());
+                text.push_str(&value);
             }
-            let end = f.default.as_ref().map_or(f.ty.span.end, |d| d.span.end) as usize;
-            if let Some(t) = self.trailing(end) {
-                out.push(' ');
-                out.push_str(&t);
-            }
-            out.push('\n');
-            last = end;
-        }
-        let (_, lines) = self.leading(last, s.span.end as usize - 1);
-        for l in lines.iter().filter(|l| !l.is_empty()) {
-            out.push_str(&pad(1));
-            out.push_str(l);
-            out.push('\n');
-        }
-        out.push('}');
-        out
+            (text, f.default.as_ref().map_or(f.ty.span.end, |d| d.span.end) as usize)
+        })
     }
 
     fn enumeration(&mut self, e: &EnumDecl) -> String {
-        let mut out = format!("enum {} {{\n", e.name.name);
-        let mut last = e.name.span.end as usize;
-        for (k, v) in e.variants.iter().enumerate() {
-            let (blank, lines) = self.leading(last, v.name.span.start as usize);
-            if k > 0 && blank {
-                out.push('\n');
-            }
-            for l in lines {
-                if !l.is_empty() {
-                    out.push_str(&pad(1));
-                    out.push_str(&l);
-                }
-                out.push('\n');
-            }
-            out.push_str(&pad(1));
-            out.push_str(&v.name.name);
-            let end = v.name.span.end as usize;
-            if let Some(t) = self.trailing(end) {
-                out.push(' ');
-                out.push_str(&t);
-            }
-            out.push('\n');
-            last = end;
-        }
-        let (_, lines) = self.leading(last, e.span.end as usize - 1);
-        for l in lines.iter().filter(|l| !l.is_empty()) {
-            out.push_str(&pad(1));
-            out.push_str(l);
-            out.push('\n');
-        }
-        out.push('}');
-        out
+        let head = format!("enum {} {{\n", e.name.name);
+        let starts: Vec<usize> = e.variants.iter().map(|v| v.name.span.start as usize).collect();
+        self.members(head, e.name.span.end as usize, e.span.end as usize - 1, &starts, |_, k, _| {
+            let v = &e.variants[k];
+            (v.name.name.clone(), v.name.span.end as usize)
+        })
     }
 
     // ------------------------------------------------------------------ blocks
@@ -647,12 +646,7 @@ impl Printer<'_> {
             out.push('\n');
             last = x.span.end as usize;
         }
-        let (_, closing) = self.leading(last, end.saturating_sub(1));
-        for c in closing.iter().filter(|c| !c.is_empty()) {
-            out.push_str(&pad(indent + 1));
-            out.push_str(c);
-            out.push('\n');
-        }
+        self.closing_comments(&mut out, last, end.saturating_sub(1), indent + 1);
         out.push_str(&pad(indent));
         out.push(']');
         out
@@ -695,12 +689,7 @@ impl Printer<'_> {
             out.push('\n');
             last = a.value.span.end as usize;
         }
-        let (_, closing) = self.leading(last, end.saturating_sub(1));
-        for c in closing.iter().filter(|c| !c.is_empty()) {
-            out.push_str(&pad(indent + 1));
-            out.push_str(c);
-            out.push('\n');
-        }
+        self.closing_comments(&mut out, last, end.saturating_sub(1), indent + 1);
         out.push_str(&pad(indent));
         out.push('}');
         out

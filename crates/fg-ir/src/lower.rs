@@ -255,6 +255,32 @@ impl<'a> Lower<'a> {
         ]
     }
 
+    /// An IAM role that an AWS service assumes.
+    fn role(&mut self, id: String, name: &str, description: String, service: &str) -> String {
+        self.add(
+            id,
+            "aws_iam_role",
+            Concern::Iam,
+            Some(name),
+            attrs(vec![
+                ("name", s(name)),
+                ("description", s(description)),
+                ("assume_role_policy", assume_role(service)),
+            ]),
+        )
+    }
+
+    /// Attaches an AWS-managed policy to a role.
+    fn attach_managed(&mut self, id: String, role: &str, policy_arn: &str) {
+        self.add(
+            id,
+            "aws_iam_role_policy_attachment",
+            Concern::Iam,
+            None,
+            attrs(vec![("role", r(role, "name")), ("policy_arn", s(policy_arn))]),
+        );
+    }
+
     // ------------------------------------------------------------------ app
 
     fn app(&mut self) {
@@ -612,15 +638,11 @@ impl<'a> Lower<'a> {
                 ("kms_key_id", r("app/logs-key", "arn")),
             ]),
         );
-        let role = self.add(
+        let role = self.role(
             Self::net_id(&n.name, "flow-log-role"),
-            "aws_iam_role",
-            Concern::Iam,
-            Some(&format!("{name}-flow-logs")),
-            attrs(vec![
-                ("name", s(format!("{name}-flow-logs"))),
-                ("assume_role_policy", assume_role("vpc-flow-logs.amazonaws.com")),
-            ]),
+            &format!("{name}-flow-logs"),
+            format!("VPC flow logs of {name}"),
+            "vpc-flow-logs.amazonaws.com",
         );
         self.add(
             Self::net_id(&n.name, "flow-log-policy"),
@@ -951,16 +973,11 @@ impl<'a> Lower<'a> {
                 ("kms_key_id", r("app/logs-key", "arn")),
             ]),
         );
-        let exec_role = self.add(
+        let exec_role = self.role(
             id("execution-role"),
-            "aws_iam_role",
-            Concern::Iam,
-            Some(&format!("{}-execution", svc.aws_name)),
-            attrs(vec![
-                ("name", s(format!("{}-execution", svc.aws_name))),
-                ("description", s(format!("ECS pulls the image, writes logs and reads secrets for {}", svc.aws_name))),
-                ("assume_role_policy", assume_role("ecs-tasks.amazonaws.com")),
-            ]),
+            &format!("{}-execution", svc.aws_name),
+            format!("ECS pulls the image, writes logs and reads secrets for {}", svc.aws_name),
+            "ecs-tasks.amazonaws.com",
         );
         let statements = self.execution_statements(svc, &logs);
         self.add(
@@ -973,16 +990,11 @@ impl<'a> Lower<'a> {
         let task_role = if svc.permissions.is_empty() {
             None
         } else {
-            let role = self.add(
+            let role = self.role(
                 id("task-role"),
-                "aws_iam_role",
-                Concern::Iam,
-                Some(&format!("{}-task", svc.aws_name)),
-                attrs(vec![
-                    ("name", s(format!("{}-task", svc.aws_name))),
-                    ("description", s(format!("Permissions of the application in {}", svc.aws_name))),
-                    ("assume_role_policy", assume_role("ecs-tasks.amazonaws.com")),
-                ]),
+                &format!("{}-task", svc.aws_name),
+                format!("Permissions of the application in {}", svc.aws_name),
+                "ecs-tasks.amazonaws.com",
             );
             let stmts = svc
                 .permissions
@@ -1343,27 +1355,13 @@ impl<'a> Lower<'a> {
             Some(&svc.aws_name),
             attrs(vec![("name", s(&svc.aws_name)), ("compute_platform", s("ECS"))]),
         );
-        let role = self.add(
+        let role = self.role(
             id("codedeploy-role"),
-            "aws_iam_role",
-            Concern::Iam,
-            Some(&format!("{}-codedeploy", svc.aws_name)),
-            attrs(vec![
-                ("name", s(format!("{}-codedeploy", svc.aws_name))),
-                ("description", s(format!("CodeDeploy shifts traffic for {}", svc.aws_name))),
-                ("assume_role_policy", assume_role("codedeploy.amazonaws.com")),
-            ]),
+            &format!("{}-codedeploy", svc.aws_name),
+            format!("CodeDeploy shifts traffic for {}", svc.aws_name),
+            "codedeploy.amazonaws.com",
         );
-        self.add(
-            id("codedeploy-policy"),
-            "aws_iam_role_policy_attachment",
-            Concern::Iam,
-            None,
-            attrs(vec![
-                ("role", r(&role, "name")),
-                ("policy_arn", s("arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS")),
-            ]),
-        );
+        self.attach_managed(id("codedeploy-policy"), &role, "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS");
         let mut listeners: Vec<String> =
             routes.iter().map(|(bal, l)| format!("balancer.{}/listener/{}", bal.name, l.port)).collect();
         listeners.sort();
@@ -1691,26 +1689,16 @@ impl<'a> Lower<'a> {
             a.push(("performance_insights_retention_period".into(), i(7)));
         }
         if db.enhanced_monitoring {
-            let role = self.add(
+            let role = self.role(
                 id("monitoring-role"),
-                "aws_iam_role",
-                Concern::Iam,
-                Some(&format!("{}-monitoring", db.aws_name)),
-                attrs(vec![
-                    ("name", s(format!("{}-monitoring", db.aws_name))),
-                    ("description", s(format!("RDS Enhanced Monitoring of {}", db.aws_name))),
-                    ("assume_role_policy", assume_role("monitoring.rds.amazonaws.com")),
-                ]),
+                &format!("{}-monitoring", db.aws_name),
+                format!("RDS Enhanced Monitoring of {}", db.aws_name),
+                "monitoring.rds.amazonaws.com",
             );
-            self.add(
+            self.attach_managed(
                 id("monitoring-policy"),
-                "aws_iam_role_policy_attachment",
-                Concern::Iam,
-                None,
-                attrs(vec![
-                    ("role", r(&role, "name")),
-                    ("policy_arn", s("arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole")),
-                ]),
+                &role,
+                "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
             );
             a.push(("monitoring_interval".into(), i(60)));
             a.push(("monitoring_role_arn".into(), r(&role, "arn")));

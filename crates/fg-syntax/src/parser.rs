@@ -97,11 +97,10 @@ pub fn parse(file_id: FileId, text: &str) -> Parse {
     Parse { file: File::default(), diagnostics, damaged }
 }
 
-/// The offset of the first bracket nested deeper than [`MAX_DEPTH`], ignoring strings and
-/// comments.
-fn too_deep(text: &str) -> Option<usize> {
+/// The brackets of `text` outside strings and comments, with their offsets.
+fn brackets(text: &str) -> Vec<(usize, u8)> {
     let bytes = text.as_bytes();
-    let mut depth = 0usize;
+    let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
@@ -116,16 +115,26 @@ fn too_deep(text: &str) -> Option<usize> {
                     i += 1;
                 }
             }
-            b'{' | b'[' | b'(' => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Some(i);
-                }
-            }
-            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            c @ (b'{' | b'[' | b'(' | b'}' | b']' | b')') => out.push((i, c)),
             _ => {}
         }
         i += 1;
+    }
+    out
+}
+
+/// The offset of the first bracket nested deeper than [`MAX_DEPTH`].
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in brackets(text) {
+        if matches!(c, b'{' | b'[' | b'(') {
+            depth += 1;
+            if depth > MAX_DEPTH {
+                return Some(i);
+            }
+        } else {
+            depth = depth.saturating_sub(1);
+        }
     }
     None
 }
@@ -292,35 +301,18 @@ fn describe_error(file: FileId, text: &str, pos: usize, e: &pest::error::Error<R
     (diagnostics::syntax_error(span, &expected, &found), pos)
 }
 
-/// The offset of the outermost `{` that is never closed, ignoring strings and comments.
+/// The offset of the innermost `{` that is never closed.
 fn unclosed_brace(text: &str) -> Option<usize> {
-    let bytes = text.as_bytes();
     let mut open: Vec<usize> = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
+    for (i, c) in brackets(text) {
+        match c {
             b'{' => open.push(i),
             b'}' => {
                 open.pop();
             }
             _ => {}
         }
-        i += 1;
     }
-    // The innermost unclosed brace is the one the user most likely forgot to close when
-    // blocks nest; the outermost when a whole item is open. Prefer the innermost that
-    // starts a line's block.
     open.last().copied()
 }
 

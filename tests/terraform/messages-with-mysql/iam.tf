@@ -2,6 +2,7 @@
 
 resource "aws_iam_role" "vpc_flow_log_role" {
   name               = "messages-dotnet-vpc-flow-logs"
+  description        = "VPC flow logs of messages-dotnet-vpc"
   assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "vpc-flow-logs.amazonaws.com" }, Action = "sts:AssumeRole" }] })
   tags = {
     Name     = "messages-dotnet-vpc-flow-logs"

@@ -2,6 +2,7 @@
 
 resource "aws_iam_role" "main_flow_log_role" {
   name               = "ecs-demo-main-flow-logs"
+  description        = "VPC flow logs of ecs-demo-main"
   assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "vpc-flow-logs.amazonaws.com" }, Action = "sts:AssumeRole" }] })
   tags = {
     Name     = "ecs-demo-main-flow-logs"

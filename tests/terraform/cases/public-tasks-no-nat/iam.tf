@@ -2,6 +2,7 @@
 
 resource "aws_iam_role" "net_flow_log_role" {
   name               = "plain-net-flow-logs"
+  description        = "VPC flow logs of plain-net"
   assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "vpc-flow-logs.amazonaws.com" }, Action = "sts:AssumeRole" }] })
   tags = {
     Name     = "plain-net-flow-logs"

@@ -339,3 +339,32 @@ fn incremental_parse_equals_whole_parse() {
     }
     finish(failures);
 }
+
+/// Every workspace crate has its paragraph in ARCHITECTURE.md and a `//!` header saying
+/// what it is for.
+#[test]
+fn every_crate_is_documented() {
+    let arch = std::fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap_or_default();
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap_or_default();
+    let members = manifest.lines().find(|l| l.starts_with("members")).unwrap_or("");
+    let mut failures = Vec::new();
+    for member in members.split('"').skip(1).step_by(2) {
+        let crate_toml = std::fs::read_to_string(root().join(member).join("Cargo.toml")).unwrap_or_default();
+        let name = crate_toml
+            .lines()
+            .find_map(|l| l.strip_prefix("name = \""))
+            .map(|n| n.trim_end_matches('"').to_string())
+            .unwrap_or_default();
+        if !arch.contains(&format!("**`{name}`**")) {
+            failures.push(format!("ARCHITECTURE.md has no paragraph for `{name}` ({member})"));
+        }
+        let lib = ["src/lib.rs", "lib.rs"].iter().map(|f| root().join(member).join(f)).find(|p| p.exists());
+        if let Some(lib) = lib
+            && !std::fs::read_to_string(&lib).unwrap_or_default().starts_with("//!")
+        {
+            failures.push(format!("{} does not start with a `//!` header", lib.display()));
+        }
+    }
+    assert!(members.contains("crates/fg-syntax"), "could not read the workspace members");
+    finish(failures);
+}

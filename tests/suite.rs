@@ -368,3 +368,56 @@ fn every_crate_is_documented() {
     assert!(members.contains("crates/fg-syntax"), "could not read the workspace members");
     finish(failures);
 }
+
+/// Mutated examples that still parse format without tripping the safety checks, and
+/// formatting is idempotent on them.
+#[test]
+fn formatter_survives_mutations() {
+    let mut seed = 0x1234_5678_9ABC_DEF1u64;
+    let mut next = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n.max(1) as u64) as usize
+    };
+    let pieces = ["\n", "\n\n", " ", "// c\n", "/* b */", ",", "\t", "  // t"];
+    let mut formatted = 0;
+    let mut failures = Vec::new();
+    for dir in ["examples", "stdlib", "tests/fmt"] {
+        for path in files(&root().join(dir), "fg") {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            for _ in 0..200 {
+                let mut t = text.clone();
+                for _ in 0..1 + next(3) {
+                    let mut at = next(t.len() + 1);
+                    while !t.is_char_boundary(at) {
+                        at -= 1;
+                    }
+                    t.insert_str(at, pieces[next(pieces.len())]);
+                }
+                match fg_fmt::format(&t) {
+                    Ok(f) => {
+                        formatted += 1;
+                        match fg_fmt::format(&f) {
+                            Ok(g) if g == f => {}
+                            other => {
+                                let diff: Vec<String> = f
+                                    .lines()
+                                    .zip(other.as_ref().map(|g| g.lines().collect::<Vec<_>>()).unwrap_or_default())
+                                    .filter(|(a, b)| a != b)
+                                    .map(|(a, b)| format!("- {a}\n+ {b}"))
+                                    .take(4)
+                                    .collect();
+                                failures.push(format!("not idempotent ({:?}):\n{}", other.err(), diff.join("\n")));
+                            }
+                        }
+                    }
+                    Err(fg_fmt::FormatError::Syntax(_)) => {}
+                    Err(e) => failures.push(format!("{e:?} on:\n{t}")),
+                }
+            }
+        }
+    }
+    assert!(formatted > 500, "only {formatted} variants formatted");
+    assert!(failures.is_empty(), "{} failures, first:\n{}", failures.len(), failures[0]);
+}

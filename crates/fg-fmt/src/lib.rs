@@ -247,14 +247,36 @@ impl Printer<'_> {
     }
 
     /// A comment on the same line right after `end`.
+    ///
+    /// Comments left inside the construct (between its tokens, where nothing prints them)
+    /// come first: printing them after it keeps every comment and gives the same layout on
+    /// the next pass. A line comment can only come last on a line, so with more than one
+    /// they are left to be printed before the next construct.
     fn trailing(&mut self, end: usize) -> Option<String> {
-        let c = self.comments.get(self.next)?;
-        let between = self.src.get(end..c.start)?;
-        if between.contains('\n') || !between.trim().trim_matches(',').trim().is_empty() {
-            return None;
+        let mut inside: Vec<&Comment> = self.comments[self.next..].iter().take_while(|c| c.start < end).collect();
+        let line_comments = inside.iter().filter(|c| c.text.starts_with("//")).count();
+        let multiline = inside.iter().any(|c| c.text.contains('\n'));
+        if line_comments > 1
+            || multiline
+            || (line_comments == 1 && !inside.last().is_some_and(|c| c.text.starts_with("//")))
+        {
+            inside.clear();
         }
-        self.next += 1;
-        Some(c.text.trim_end().to_string())
+        let mut parts: Vec<String> = inside.iter().map(|c| c.text.trim_end().to_string()).collect();
+        // Then every comment on the same line after it (a line comment ends the line).
+        let mut from = end;
+        while !parts.last().is_some_and(|p| p.starts_with("//"))
+            && let Some(c) = self.comments.get(self.next + parts.len())
+            && let Some(between) = self.src.get(from..c.start)
+            && !between.contains('\n')
+            && between.trim().trim_matches(',').trim().is_empty()
+            && !c.text.contains('\n')
+        {
+            parts.push(c.text.trim_end().to_string());
+            from = c.end;
+        }
+        self.next += parts.len();
+        if parts.is_empty() { None } else { Some(parts.join(" ")) }
     }
 
     /// True if a comment lies inside `start..end`.
@@ -332,8 +354,15 @@ impl Printer<'_> {
     /// no blank line or comment between them are aligned like attributes.
     fn let_widths(&self, f: &File) -> Vec<usize> {
         let mut widths = vec![0; f.items.len()];
+        // Whether the `let` prints on one line: that depends on its value (records and
+        // lists keep their source layout), not on where the source broke its lines.
         let one_line = |i: &Item| match i {
-            Item::Let(l) => !self.text(l.span.start, l.span.end).contains('\n'),
+            Item::Let(l) => match &l.value.kind {
+                ExprKind::Record(_) | ExprKind::List(_) | ExprKind::EnvSelect(_) => {
+                    !self.text(l.value.span.start, l.value.span.end).contains('\n')
+                }
+                _ => true,
+            },
             _ => false,
         };
         let mut k = 0;
@@ -346,8 +375,12 @@ impl Printer<'_> {
             while j < f.items.len() && one_line(&f.items[j]) {
                 let gap_from = f.items[j - 1].span().end as usize;
                 let gap_to = f.items[j].span().start as usize;
+                // Only a comment on a line of its own splits a run; one trailing the previous
+                // `let` does not.
                 let gap = self.src.get(gap_from..gap_to).unwrap_or("");
-                if self.has_blank_line(gap_from, gap_to) || gap.contains("//") || gap.contains("/*") {
+                let own_line_comment =
+                    gap.split_once('\n').is_some_and(|(_, rest)| rest.contains("//") || rest.contains("/*"));
+                if self.has_blank_line(gap_from, gap_to) || own_line_comment {
                     break;
                 }
                 j += 1;

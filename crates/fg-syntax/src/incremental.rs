@@ -14,6 +14,9 @@ use fg_diag::{Diagnostic, FileId, Span};
 use crate::ast::*;
 use crate::parser::{Parse, parse};
 
+#[cfg(test)]
+use crate::parser::parse_whole_for_tests;
+
 /// Parsed items by their exact text, with spans relative to the item's start.
 #[derive(Debug, Default)]
 pub struct ParseCache {
@@ -53,6 +56,40 @@ impl ParseCache {
         let used = std::mem::take(&mut self.used);
         self.items.retain(|k, _| used.contains(k));
     }
+}
+
+/// Parses a large file's items on two threads; `None` when it cannot be cut into items.
+/// The result equals the whole-file parse (the diagnostics may come in another order).
+pub(crate) fn parse_parallel(file: FileId, text: &str) -> Option<Parse> {
+    let chunks = chunks(text);
+    if chunks.len() < 2 {
+        return None;
+    }
+    // Two halves of about the same size.
+    let half = text.len() / 2;
+    let split = chunks.iter().position(|(s, _)| *s >= half).unwrap_or(chunks.len() - 1).max(1);
+    let parse_part = |part: &[(usize, usize)]| {
+        let mut out = Parse { file: File::default(), diagnostics: Vec::new(), damaged: Vec::new() };
+        for (start, end) in part {
+            let mut p = parse(FileId(0), &text[*start..*end]);
+            shift_parse(&mut p, file, *start as u32);
+            out.file.items.append(&mut p.file.items);
+            out.diagnostics.append(&mut p.diagnostics);
+            out.damaged.append(&mut p.damaged);
+        }
+        out
+    };
+    let (first, second) = chunks.split_at(split);
+    let (mut a, b) = std::thread::scope(|scope| {
+        let other = scope.spawn(|| parse_part(second));
+        let a = parse_part(first);
+        (a, other.join().ok())
+    });
+    let mut b = b?;
+    a.file.items.append(&mut b.file.items);
+    a.diagnostics.append(&mut b.diagnostics);
+    a.damaged.append(&mut b.damaged);
+    Some(a)
 }
 
 /// Byte ranges of the top-level items: each starts at a word in column 0 (or at the doc
@@ -322,6 +359,19 @@ fn expr(e: &mut Expr, file: FileId, d: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parallel_parse_equals_whole_parse() {
+        let mut text = String::from("app \"a\" { region = \"x\" }\n");
+        for k in 0..2000 {
+            text.push_str(&format!("/// doc {k}\nservice s{k} {{\n  image = \"n\"\n  port  = {}\n}}\n\n", 80 + k));
+        }
+        assert!(text.len() > 64 * 1024);
+        let whole = parse_whole_for_tests(FileId(2), &text);
+        let parallel = parse(FileId(2), &text);
+        assert_eq!(parallel.file, whole.file);
+        assert!(parallel.diagnostics.is_empty());
+    }
 
     #[test]
     fn cuts_at_items_and_keeps_docs() {

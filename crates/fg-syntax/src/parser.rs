@@ -31,8 +31,27 @@ const MAX_ROUNDS: usize = 32;
 /// stack (no real stack comes near it).
 pub const MAX_DEPTH: usize = 64;
 
+/// Files at least this large are parsed item by item on two threads.
+const PARALLEL_BYTES: usize = 32 * 1024;
+
 /// Parses `text` as file `file_id`. Never fails; never panics.
 pub fn parse(file_id: FileId, text: &str) -> Parse {
+    if text.len() >= PARALLEL_BYTES
+        && let Some(p) = crate::incremental::parse_parallel(file_id, text)
+    {
+        return p;
+    }
+    parse_whole(file_id, text)
+}
+
+/// The whole-file parse, for comparing the parallel one against it.
+#[cfg(test)]
+pub(crate) fn parse_whole_for_tests(file_id: FileId, text: &str) -> Parse {
+    parse_whole(file_id, text)
+}
+
+/// Parses the file in one piece.
+fn parse_whole(file_id: FileId, text: &str) -> Parse {
     let mut diagnostics = Vec::new();
     // A byte-order mark becomes three spaces, which keeps every offset where it was.
     let mut masked: Option<String> = text.starts_with('\u{FEFF}').then(|| format!("   {}", &text[3..]));

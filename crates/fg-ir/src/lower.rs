@@ -200,32 +200,25 @@ impl<'a> Lower<'a> {
             tags.push(("fgc:id".to_string(), s(id.clone())));
             a.push(("tags".into(), Val::Map(tags)));
         }
-        let source = self.source();
-        self.out.push(Resource {
-            id: id.clone(),
-            kind: kind.to_string(),
-            data: false,
-            concern,
-            attrs: a,
-            depends_on: Vec::new(),
-            after: Vec::new(),
-            managed_elsewhere: Vec::new(),
-            source,
-        });
+        self.push(id.clone(), kind, false, concern, a);
         id
     }
 
+    /// Adds a data source once; stacks share them.
     fn data(&mut self, id: &str, kind: &str, concern: Concern, a: Vec<(String, Val)>) {
-        if !self.data_ids.insert(id.to_string()) {
-            return;
+        if self.data_ids.insert(id.to_string()) {
+            self.push(id.to_string(), kind, true, concern, a);
         }
+    }
+
+    fn push(&mut self, id: String, kind: &str, data: bool, concern: Concern, attrs: Vec<(String, Val)>) {
         let source = self.source();
         self.out.push(Resource {
-            id: id.to_string(),
+            id,
             kind: kind.to_string(),
-            data: true,
+            data,
             concern,
-            attrs: a,
+            attrs,
             depends_on: Vec::new(),
             after: Vec::new(),
             managed_elsewhere: Vec::new(),

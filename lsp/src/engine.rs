@@ -235,7 +235,8 @@ impl Engine {
         let a = self.good_analysis(&path)?;
         let (id, file, src) = self.file_of(&a, &path)?;
         let offset = src.offset_of_utf16(pos.line, pos.character);
-        let located = locate(file, offset)?;
+        let lets = crate::locate::let_schemas(a.files.iter().map(|(_, f)| f));
+        let located = locate(file, offset, &lets)?;
         Some((a.clone(), id, located))
     }
 

@@ -43,7 +43,28 @@ fn schema_of(ty: &Ty) -> Option<String> {
     }
 }
 
-pub fn locate(file: &File, offset: usize) -> Option<Located> {
+/// The schema each `let` record is spread into (`let backend = {…}` spread into a
+/// `service` reads as a service's fields), from every file of the stack.
+pub fn let_schemas<'a>(files: impl Iterator<Item = &'a File>) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    for f in files {
+        for item in &f.items {
+            if let Item::Decl(d) = item {
+                for e in &d.body.entries {
+                    if let Entry::Spread(s) = e
+                        && let ExprKind::Path(p) = &s.value.kind
+                        && let [name] = p.as_slice()
+                    {
+                        out.entry(name.name.clone()).or_insert_with(|| d.kind.name.clone());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+pub fn locate(file: &File, offset: usize, lets: &std::collections::HashMap<String, String>) -> Option<Located> {
     for item in &file.items {
         if !inside(item.span(), offset) {
             continue;
@@ -68,6 +89,8 @@ pub fn locate(file: &File, offset: usize) -> Option<Located> {
             Item::Let(l) => {
                 if inside(l.name.span, offset) {
                     Some(Located { target: Target::DeclName { name: l.name.name.clone() }, span: l.name.span })
+                } else if let (ExprKind::Record(b), Some(schema)) = (&l.value.kind, lets.get(&l.name.name)) {
+                    block(b, schema, offset)
                 } else {
                     expr(&l.value, None, offset)
                 }

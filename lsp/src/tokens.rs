@@ -180,38 +180,12 @@ fn expr(e: &Expr, toks: &mut Vec<Tok>, names: &dyn Fn(&str) -> bool) {
 
 /// Comments, split per line (LSP tokens may not span lines).
 fn comments(text: &str, toks: &mut Vec<Tok>) {
-    let b = text.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'"' => {
-                i += 1;
-                while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-            }
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                let start = i;
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-                toks.push((start, i, COMMENT));
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                let mut line_start = i;
-                i += 2;
-                while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
-                    if b[i] == b'\n' {
-                        toks.push((line_start, i, COMMENT));
-                        line_start = i + 1;
-                    }
-                    i += 1;
-                }
-                i = (i + 2).min(b.len());
-                toks.push((line_start, i, COMMENT));
-            }
-            _ => i += 1,
+    for r in fg_syntax::lex::comments(text) {
+        let mut start = r.start;
+        for line in text[r.clone()].split_inclusive('\n') {
+            let end = start + line.trim_end_matches('\n').len();
+            toks.push((start, end, COMMENT));
+            start += line.len();
         }
     }
 }

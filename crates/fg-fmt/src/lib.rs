@@ -79,51 +79,12 @@ struct Comment {
     text: String,
 }
 
-/// All `//`, `///` and `/* */` comments, outside strings.
+/// All comments of the source, with their text.
 fn scan_comments(src: &str) -> Vec<Comment> {
-    let b = src.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'"' => {
-                i += 1;
-                while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-            }
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                let start = i;
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-                out.push(Comment { start, end: i, text: src[start..i].to_string() });
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                let start = i;
-                let mut depth = 0;
-                while i < b.len() {
-                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                        depth += 1;
-                        i += 2;
-                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
-                let end = i.min(b.len());
-                out.push(Comment { start, end, text: src[start..end].to_string() });
-            }
-            _ => i += 1,
-        }
-    }
-    out
+    fg_syntax::lex::comments(src)
+        .into_iter()
+        .map(|r| Comment { start: r.start, end: r.end, text: src[r].to_string() })
+        .collect()
 }
 
 struct Printer<'a> {

@@ -16,6 +16,7 @@ extern crate alloc;
 pub mod ast;
 mod diagnostics;
 mod incremental;
+pub mod lex;
 pub mod lit;
 mod parser;
 

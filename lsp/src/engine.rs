@@ -937,29 +937,23 @@ fn value_items(ty: &Ty, names: &[(String, String)]) -> Vec<CompletionItem> {
             .iter()
             .map(|b| CompletionItem { label: (*b).into(), kind: Some(CompletionItemKind::VALUE), ..Default::default() })
             .collect(),
-        Ty::Action => ["forward($1)", "respond(${1:404}, \"${2:Not Found}\")", "redirect(\"$1\")"]
-            .iter()
-            .map(|s| CompletionItem {
-                label: s.split('(').next().unwrap_or("").to_string(),
-                kind: Some(CompletionItemKind::FUNCTION),
-                insert_text: Some((*s).to_string()),
-                insert_text_format: Some(InsertTextFormat::SNIPPET),
-                ..Default::default()
-            })
+        Ty::Action => calls(&["forward($1)", "respond(${1:404}, \"${2:Not Found}\")", "redirect(\"$1\")"])
             .chain(refs(names, "service"))
             .collect(),
-        Ty::Secret => ["ssm(\"$1\")", "secret(\"$1\")"]
-            .iter()
-            .map(|s| CompletionItem {
-                label: s.split('(').next().unwrap_or("").to_string(),
-                kind: Some(CompletionItemKind::FUNCTION),
-                insert_text: Some((*s).to_string()),
-                insert_text_format: Some(InsertTextFormat::SNIPPET),
-                ..Default::default()
-            })
-            .collect(),
+        Ty::Secret => calls(&["ssm(\"$1\")", "secret(\"$1\")"]).collect(),
         _ => Vec::new(),
     }
+}
+
+/// Function-call snippets, labelled with the function's name.
+fn calls<'a>(snippets: &'a [&'a str]) -> impl Iterator<Item = CompletionItem> + 'a {
+    snippets.iter().map(|s| CompletionItem {
+        label: s.split('(').next().unwrap_or("").to_string(),
+        kind: Some(CompletionItemKind::FUNCTION),
+        insert_text: Some((*s).to_string()),
+        insert_text_format: Some(InsertTextFormat::SNIPPET),
+        ..Default::default()
+    })
 }
 
 /// `key = …` on the line before the cursor: (indent, key).

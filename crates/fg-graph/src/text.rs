@@ -28,6 +28,42 @@ fn dot_node_attrs(kind: NodeKind) -> &'static str {
     }
 }
 
+type Emit<'a> = &'a dyn Fn(&mut String, usize, &str);
+
+/// Writes the groups (nested, each opened and closed by the format's syntax) with their
+/// nodes, then the nodes in no group; DOT and Mermaid differ only in those three pieces.
+fn groups(d: &Diagram, out: &mut String, open: Emit, close: &dyn Fn(&mut String, &str), node: Emit) {
+    fn group(
+        d: &Diagram,
+        g: usize,
+        depth: usize,
+        out: &mut String,
+        open: Emit,
+        close: &dyn Fn(&mut String, &str),
+        node: Emit,
+    ) {
+        let indent = "  ".repeat(depth + 1);
+        open(out, g, &indent);
+        for c in d.children(Some(g)) {
+            group(d, c, depth + 1, out, open, close, node);
+        }
+        for (i, n) in d.nodes.iter().enumerate() {
+            if n.group == Some(g) {
+                node(out, i, &format!("{indent}  "));
+            }
+        }
+        close(out, &indent);
+    }
+    for g in d.children(None) {
+        group(d, g, 0, out, open, close, node);
+    }
+    for (i, n) in d.nodes.iter().enumerate() {
+        if n.group.is_none() {
+            node(out, i, "  ");
+        }
+    }
+}
+
 pub fn dot(d: &Diagram) -> String {
     let mut out = String::new();
     out.push_str("digraph fgc {\n");
@@ -41,29 +77,12 @@ pub fn dot(d: &Diagram) -> String {
         let n = &d.nodes[i];
         out.push_str(&format!("{indent}n{i} [label={}, {}];\n", dot_str(&n.lines.join("\n")), dot_node_attrs(n.kind)));
     };
-    fn group(d: &Diagram, g: usize, depth: usize, out: &mut String, node: &dyn Fn(&mut String, usize, &str)) {
-        let indent = "  ".repeat(depth + 1);
+    let open = |out: &mut String, g: usize, indent: &str| {
         out.push_str(&format!("{indent}subgraph cluster_{g} {{\n"));
         out.push_str(&format!("{indent}  label={};\n", dot_str(&d.groups[g].label)));
         out.push_str(&format!("{indent}  style=\"rounded\";\n{indent}  color=\"#868e96\";\n"));
-        for c in d.children(Some(g)) {
-            group(d, c, depth + 1, out, node);
-        }
-        for (i, n) in d.nodes.iter().enumerate() {
-            if n.group == Some(g) {
-                node(out, i, &format!("{indent}  "));
-            }
-        }
-        out.push_str(&format!("{indent}}}\n"));
-    }
-    for g in d.children(None) {
-        group(d, g, 0, &mut out, &node);
-    }
-    for (i, n) in d.nodes.iter().enumerate() {
-        if n.group.is_none() {
-            node(&mut out, i, "  ");
-        }
-    }
+    };
+    groups(d, &mut out, &open, &|out, indent| out.push_str(&format!("{indent}}}\n")), &node);
     for e in &d.edges {
         let mut attrs = Vec::new();
         if let Some(l) = &e.label {
@@ -110,27 +129,10 @@ pub fn mermaid(d: &Diagram) -> String {
         };
         out.push_str(&format!("{indent}n{i}{open}\"{label}\"{close}\n"));
     };
-    fn group(d: &Diagram, g: usize, depth: usize, out: &mut String, node: &dyn Fn(&mut String, usize, &str)) {
-        let indent = "  ".repeat(depth + 1);
+    let open = |out: &mut String, g: usize, indent: &str| {
         out.push_str(&format!("{indent}subgraph g{g}[\"{}\"]\n", mm(&d.groups[g].label)));
-        for c in d.children(Some(g)) {
-            group(d, c, depth + 1, out, node);
-        }
-        for (i, n) in d.nodes.iter().enumerate() {
-            if n.group == Some(g) {
-                node(out, i, &format!("{indent}  "));
-            }
-        }
-        out.push_str(&format!("{indent}end\n"));
-    }
-    for g in d.children(None) {
-        group(d, g, 0, &mut out, &node);
-    }
-    for (i, n) in d.nodes.iter().enumerate() {
-        if n.group.is_none() {
-            node(&mut out, i, "  ");
-        }
-    }
+    };
+    groups(d, &mut out, &open, &|out, indent| out.push_str(&format!("{indent}end\n")), &node);
     for e in &d.edges {
         let arrow = if e.kind == EdgeKind::Access { "-.->" } else { "-->" };
         match &e.label {

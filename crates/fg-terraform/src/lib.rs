@@ -185,17 +185,8 @@ impl Cx<'_> {
             Val::Bool(b) => Expression::Bool(*b),
             Val::List(xs) => Expression::Array(xs.iter().map(|x| self.expr(x)).collect()),
             Val::Map(kv) | Val::Block(kv) => {
-                let obj: Object<ObjectKey, Expression> = kv
-                    .iter()
-                    .map(|(k, v)| {
-                        let key = if is_identifier(k) {
-                            ObjectKey::Identifier(ident(k))
-                        } else {
-                            ObjectKey::Expression(Expression::String(k.clone()))
-                        };
-                        (key, self.expr(v))
-                    })
-                    .collect();
+                let obj: Object<ObjectKey, Expression> =
+                    kv.iter().map(|(k, v)| (object_key(k), self.expr(v))).collect();
                 Expression::Object(obj)
             }
             Val::Ref { id, attr } => self.reference(id, attr),
@@ -240,19 +231,8 @@ impl Cx<'_> {
     }
 
     fn versions(&self) -> Body {
-        let tags: Object<ObjectKey, Expression> = self
-            .ir
-            .tags
-            .iter()
-            .map(|(k, v)| {
-                let key = if is_identifier(k) {
-                    ObjectKey::Identifier(ident(k))
-                } else {
-                    ObjectKey::Expression(Expression::String(k.clone()))
-                };
-                (key, Expression::String(v.clone()))
-            })
-            .collect();
+        let tags: Object<ObjectKey, Expression> =
+            self.ir.tags.iter().map(|(k, v)| (object_key(k), Expression::String(v.clone()))).collect();
         Body::builder()
             .add_block(
                 Block::builder("terraform")
@@ -309,6 +289,15 @@ impl Cx<'_> {
             );
         }
         body.build()
+    }
+}
+
+/// An object key: bare when it is an identifier, quoted otherwise (`"fgc:id"`).
+fn object_key(k: &str) -> ObjectKey {
+    if is_identifier(k) {
+        ObjectKey::Identifier(ident(k))
+    } else {
+        ObjectKey::Expression(Expression::String(k.to_string()))
     }
 }
 

@@ -209,53 +209,28 @@ fn first_nested_start(text: &str, starts: &[usize]) -> Option<usize> {
 
 /// Net `{` minus `}` outside strings and line comments.
 fn brace_delta(text: &str) -> i32 {
-    let mut depth = 0;
-    for line in text.lines() {
-        let mut in_str = false;
-        let mut prev = ' ';
-        for c in line.chars() {
-            if in_str {
-                if c == '"' && prev != '\\' {
-                    in_str = false;
-                }
-            } else {
-                match c {
-                    '"' => in_str = true,
-                    '{' => depth += 1,
-                    '}' => depth -= 1,
-                    '/' if prev == '/' => break,
-                    _ => {}
-                }
-            }
-            prev = c;
-        }
-    }
-    depth
+    brackets(text)
+        .into_iter()
+        .map(|(_, c)| match c {
+            b'{' => 1,
+            b'}' => -1,
+            _ => 0,
+        })
+        .sum()
 }
 
+/// True if every bracket the line opens it also closes.
 fn balanced(line: &str) -> bool {
     let mut depth = [0i32; 3];
-    let mut in_str = false;
-    let mut prev = ' ';
-    for c in line.chars() {
-        if in_str {
-            if c == '"' && prev != '\\' {
-                in_str = false;
-            }
-        } else {
-            match c {
-                '"' => in_str = true,
-                '{' => depth[0] += 1,
-                '}' => depth[0] -= 1,
-                '[' => depth[1] += 1,
-                ']' => depth[1] -= 1,
-                '(' => depth[2] += 1,
-                ')' => depth[2] -= 1,
-                '/' if prev == '/' => break,
-                _ => {}
-            }
+    for (_, c) in brackets(line) {
+        match c {
+            b'{' => depth[0] += 1,
+            b'}' => depth[0] -= 1,
+            b'[' => depth[1] += 1,
+            b']' => depth[1] -= 1,
+            b'(' => depth[2] += 1,
+            _ => depth[2] -= 1,
         }
-        prev = c;
     }
     depth == [0, 0, 0]
 }

@@ -205,6 +205,27 @@ impl<'a> Builder<'a> {
             let db = self.database(d, &model.app, network);
             model.databases.push(db);
         }
+        for d in self.decls.iter().filter(|d| d.kind == "policy") {
+            let r = R::new(&d.body, d.name_span);
+            let fuel = r.int("fuel").unwrap_or(500);
+            if fuel < 1 {
+                self.diags.push(d::policy_fuel(r.span("fuel"), fuel));
+            }
+            let memory = r.bytes("memory").unwrap_or(256 << 20);
+            if !(1 << 20..=4 << 30).contains(&memory) {
+                self.diags.push(d::policy_memory(r.span("memory"), memory));
+            }
+            model.policies.push(Policy {
+                name: d.name.clone(),
+                span: d.name_span,
+                source: r.str("source").unwrap_or_default(),
+                source_span: r.span("source"),
+                deny: r.word("level") != Some("warn"),
+                config: r.rec("config").map(|c| c.rec.clone()).unwrap_or_default(),
+                fuel: fuel.max(1) as u64 * 1_000_000,
+                memory: memory.clamp(1 << 20, 4 << 30),
+            });
+        }
         self.cross_checks(&model);
         model
     }

@@ -1068,3 +1068,19 @@ pub fn plaintext_secret(span: Span, key: &str) -> Diagnostic {
     )
     .with_help(format!("store it in SSM or Secrets Manager and use `secrets = {{ {key} = ssm(\"…\") }}`"))
 }
+
+pub fn policy_fuel(span: Span, fuel: i64) -> Diagnostic {
+    Diagnostic::error(codes::POLICY_LIMITS, span, format!("a fuel budget of {fuel} million instructions runs nothing"), "too small")
+        .with_help("`fuel` is in millions of WebAssembly instructions; the default is 500")
+}
+
+pub fn policy_memory(span: Span, bytes: u64) -> Diagnostic {
+    let mib = bytes as f64 / (1u64 << 20) as f64;
+    Diagnostic::error(
+        codes::POLICY_LIMITS,
+        span,
+        format!("a policy memory cap of {}MiB is outside 1MiB–4GiB", fmt_num(mib)),
+        "out of range",
+    )
+    .with_help("a plugin's memory is a 32-bit WebAssembly memory: use `1MiB` to `4GiB` (the default is `256MiB`)")
+}

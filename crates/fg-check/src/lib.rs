@@ -74,6 +74,9 @@ pub struct Analysis {
     pub model: Model,
     /// The environment the model was built for.
     pub env: String,
+    /// The model of every environment checked (all of them with `all_envs`), in the
+    /// app's order; policies run over each.
+    pub models: Vec<Model>,
     /// Declarations and `let`s of the stack.
     pub decls: Vec<DeclInfo>,
     /// Every use of a declaration or `let` name.
@@ -311,9 +314,10 @@ pub fn analyze_with(
 
     let mut result = None;
     let mut uses = Vec::new();
-    // Environments are independent: check them on all cores. Results are merged in the
-    // order of `run`, so the output does not depend on the threads.
-    let results: Vec<EnvResult> = if run.len() > 1 {
+    // Environments are independent: check them on all cores (WebAssembly in a browser has
+    // no threads). Results are merged in the order of `run`, so the output does not depend
+    // on the threads.
+    let results: Vec<EnvResult> = if run.len() > 1 && !cfg!(target_arch = "wasm32") {
         std::thread::scope(|scope| {
             let handles: Vec<_> = run
                 .iter()
@@ -328,19 +332,21 @@ pub fn analyze_with(
     } else {
         run.iter().map(|env| check_env(app, &bindings, &decl_kinds, &app_name, env, &environments)).collect()
     };
+    let mut models = Vec::new();
     for (env, (model, checked, env_diags, env_uses)) in run.iter().zip(results) {
         diagnostics.extend(env_diags);
         if *env == selected {
             uses = env_uses;
-            result = Some((model, checked));
+            result = Some((model.clone(), checked));
         }
+        models.push(model);
     }
     let (model, checked) = result.unwrap_or_default();
     if !damaged.is_empty() {
         quiet_cascades(&mut diagnostics, &files, &damaged);
     }
     fg_diag::sort_and_dedup(&mut diagnostics);
-    Analysis { sources, files, diagnostics, model, env: selected, decls, uses, checked }
+    Analysis { sources, files, diagnostics, model, models, env: selected, decls, uses, checked }
 }
 
 /// Drops findings about something *missing* where the parser had to blank text: the

@@ -14,6 +14,7 @@ pub struct Model {
     pub balancers: Vec<Balancer>,
     pub services: Vec<Service>,
     pub databases: Vec<Database>,
+    pub policies: Vec<Policy>,
 }
 
 impl Model {
@@ -417,6 +418,24 @@ impl Engine {
             Engine::Mysql => "8.0",
         }
     }
+}
+
+/// A policy plugin to run over the IR.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub name: String,
+    pub span: Span,
+    /// The component's path as written; relative to the declaring file (`span.file`).
+    pub source: String,
+    pub source_span: Span,
+    /// Whether error findings fail the build.
+    pub deny: bool,
+    /// The `config` record, checked as plain data.
+    pub config: crate::value::Record,
+    /// Fuel budget in WebAssembly instructions.
+    pub fuel: u64,
+    /// Memory cap in bytes.
+    pub memory: u64,
 }
 
 #[derive(Debug, Clone)]

@@ -18,6 +18,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("<stdlib>/service.fg", include_str!("../../../stdlib/service.fg")),
     ("<stdlib>/scaling.fg", include_str!("../../../stdlib/scaling.fg")),
     ("<stdlib>/database.fg", include_str!("../../../stdlib/database.fg")),
+    ("<stdlib>/policy.fg", include_str!("../../../stdlib/policy.fg")),
 ];
 
 /// The schemas and enums of the standard library.
@@ -155,6 +156,7 @@ fn resolve_type(
                 "secret" => Ty::Secret,
                 "action" => Ty::Action,
                 "adjustment" => Ty::Adjustment,
+                "data" => Ty::Data,
                 "list" => Ty::List(Box::new(arg(errors))),
                 "map" => Ty::Map(Box::new(arg(errors))),
                 "ref" => Ty::Ref(name_arg(errors)),

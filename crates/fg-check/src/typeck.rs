@@ -364,6 +364,7 @@ impl<'a> Typeck<'a> {
                 }
                 _ => self.mismatch(v, ty),
             },
+            Ty::Data => self.data(v, ty),
             Ty::Blocks(name) => match &v.kind {
                 V::List(xs) => {
                     let inner = Ty::Schema(name.clone());
@@ -371,6 +372,34 @@ impl<'a> Typeck<'a> {
                 }
                 _ => self.mismatch(v, ty),
             },
+        }
+    }
+
+    /// Plain data: units resolved, names as strings; nothing known only at deploy time.
+    fn data(&mut self, v: &Value, ty: &Ty) -> Value {
+        match &v.kind {
+            V::Number { value, unit: None } if value.fract() == 0.0 && value.abs() < 9.0e15 => {
+                Value::new(V::Int(*value as i64), v.span)
+            }
+            V::Number { unit: None, .. } => v.clone(),
+            V::Number { unit: Some(u), .. } => match unit_class(u) {
+                UnitClass::Size => self.unit_value(v, &Ty::Size, UnitClass::Size),
+                UnitClass::Duration => self.unit_value(v, &Ty::Duration, UnitClass::Duration),
+                UnitClass::Percent => self.unit_value(v, &Ty::Percent, UnitClass::Percent),
+                UnitClass::Cpu => self.check(v, &Ty::Cpu),
+                UnitClass::Unknown => self.unknown_unit(v.span, u, UnitClass::Unknown),
+            },
+            V::Str(_) | V::Bool(_) | V::Cidr(_) => v.clone(),
+            V::Word(w) | V::Ref(Ref { name: w, attr: None, .. }) => Value::new(V::Str(w.clone()), v.span),
+            V::Ref(_) | V::Template(_) => {
+                self.diags.push(d::deploy_time_value(v.span));
+                Value::error(v.span)
+            }
+            V::List(xs) => Value::new(V::List(xs.iter().map(|x| self.data(x, ty)).collect()), v.span),
+            V::Record(_) => self.check(v, &Ty::Map(Box::new(Ty::Data))),
+            V::Int(_) | V::Size(_) | V::Duration(_) | V::Percent(_) => v.clone(),
+            V::Call { .. } | V::Secret(_) | V::Action(_) | V::Adjustment(_) => self.mismatch(v, ty),
+            V::Error => v.clone(),
         }
     }
 
@@ -434,7 +463,8 @@ impl<'a> Typeck<'a> {
             UnitClass::Size => &["KiB", "MiB", "GiB", "TiB"],
             UnitClass::Duration => &["ms", "s", "m", "h", "d"],
             UnitClass::Percent => &["%"],
-            _ => &["vcpu"],
+            UnitClass::Cpu => &["vcpu"],
+            UnitClass::Unknown => &["KiB", "MiB", "GiB", "TiB", "ms", "s", "m", "h", "d", "%", "vcpu"],
         };
         // Common spellings from other tools.
         let alias = match unit.to_ascii_lowercase().as_str() {
@@ -658,6 +688,7 @@ fn shape_matches(v: &Value, ty: &Ty) -> bool {
         (V::Cidr(_), Ty::Cidr) => true,
         (V::Call { .. }, Ty::Secret | Ty::Action) => true,
         (_, Ty::Union(ts)) => ts.iter().any(|t| shape_matches(v, t)),
+        (_, Ty::Data) => true,
         _ => false,
     }
 }

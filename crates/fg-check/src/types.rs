@@ -34,6 +34,9 @@ pub enum Ty {
     /// Labelled nested blocks of a schema: `listener https { … }`.
     Blocks(String),
     Union(Vec<Ty>),
+    /// Plain data known when fgc runs: numbers (with units), strings, names, booleans,
+    /// CIDR blocks, and lists and records of them. Passed on as is (a policy's config).
+    Data,
 }
 
 impl Ty {
@@ -55,6 +58,7 @@ impl Ty {
             Ty::Secret => "a secret: `ssm(\"…\")`, `secret(\"…\")` or a database's `password`".into(),
             Ty::Action => "an action: `forward(service)`, `respond(404)` or `redirect(\"…\")`".into(),
             Ty::Adjustment => "an adjustment such as `+1`".into(),
+            Ty::Data => "plain data (numbers, strings, names, lists, records)".into(),
             Ty::List(t) => format!("a list of {}", plural(t)),
             Ty::Map(t) => format!("a record of {}", plural(t)),
             Ty::Ref(k) => format!("a reference to a `{k}`"),
@@ -83,6 +87,7 @@ impl Ty {
             Ty::Secret => "secret".into(),
             Ty::Action => "action".into(),
             Ty::Adjustment => "adjustment".into(),
+            Ty::Data => "data".into(),
             Ty::List(t) => format!("list<{}>", t.name()),
             Ty::Map(t) => format!("map<{}>", t.name()),
             Ty::Ref(k) => format!("ref<{k}>"),

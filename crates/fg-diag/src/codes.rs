@@ -3,7 +3,7 @@
 //! Codes are stable: once published a code keeps its meaning. Ranges:
 //! `FG00xx` syntax, `FG01xx` names and references, `FG02xx` types and units,
 //! `FG03xx` AWS rules for networks, balancers and services, `FG04xx` scaling,
-//! `FG05xx` databases and secrets.
+//! `FG05xx` databases and secrets, `FG06xx` policy plugins.
 
 /// A stable diagnostic code such as `FG0302`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -323,6 +323,64 @@ definition. Use `secrets`.";
 "An environment variable whose name says it holds a secret (PASSWORD, SECRET, TOKEN, KEY)
 is set to a literal. Literals end up in plain text in the task definition and in state;
 store the value in SSM or Secrets Manager and use `secrets = { NAME = ssm(\"…\") }`.";
+
+    POLICY_FINDING = "FG0601" "policy-finding"
+"A policy plugin's rule found a problem in the resources this declaration produces. The
+message names the policy and its rule; the plugin's help says how to comply.
+
+Why: policies encode an organisation's rules (minimum task counts, required tags, cost
+ceilings) as WebAssembly components, run by fgc over the IR of every environment. Under
+`level = deny` an error finding fails `check`, `build` and `apply`; under `level = warn`
+every finding is a warning.
+
+Example:
+    policy min-tasks {
+      source = \"policies/min_tasks.wasm\"
+      config = { min = env { prod = 2, _ = 1 } }
+    }";
+    POLICY_READ = "FG0602" "policy-not-found"
+"The policy's component could not be read: the path is relative to the `.fg` file that
+declares the policy (or to the working directory for `--policy`).
+
+Example:
+    policy tags { source = \"policies/tags.wasm\" }   // build it with
+                                                      // cargo build --target wasm32-wasip2";
+    POLICY_INVALID = "FG0603" "policy-not-a-component"
+"The file is not a WebAssembly component fgc can run: it is malformed, it is a core
+module rather than a component, or it imports interfaces fgc does not provide (plugins get
+WASI 0.2 with nothing in it, and nothing else).
+
+Build plugins with the `fg-policy-sdk` crate and `cargo build --target wasm32-wasip2`.";
+    POLICY_VERSION = "FG0604" "policy-interface-version"
+"The component does not export the policy interface this fgc speaks, `fg:policy/rules`
+at version 0.1.0. It was built against another version of the interface (or is not a
+policy plugin at all). Rebuild it with a matching `fg-policy-sdk`.";
+    POLICY_TRAP = "FG0605" "policy-crashed"
+"The plugin stopped with a trap: a panic, an `unreachable`, an out-of-bounds access. The
+message carries what the plugin printed, such as its panic message. Its findings are
+lost; fix the plugin.";
+    POLICY_FUEL = "FG0606" "policy-out-of-fuel"
+"The plugin used up its fuel budget, a count of WebAssembly instructions, before it
+finished: an endless loop, or more work than the budget allows. The budget makes runs
+deterministic; raise it with `fuel = …` (millions of instructions) if the plugin is
+legitimately slow.";
+    POLICY_DEADLINE = "FG0607" "policy-deadline"
+"The plugin ran past its wall-clock deadline. This backstop catches what fuel cannot,
+such as a host call that does not return.";
+    POLICY_MEMORY = "FG0608" "policy-out-of-memory"
+"The plugin tried to grow its memory past its cap (`memory = …` on the policy, 256MiB by
+default).";
+    POLICY_SANDBOX = "FG0609" "policy-sandbox-violation"
+"The plugin tried to reach outside its sandbox: the filesystem, environment variables,
+command-line arguments, the clock or the network. Plugins see only the IR and their
+config, so that a policy gives the same answer on every machine and cannot leak data.
+It was stopped at the attempt.";
+    POLICY_ERROR = "FG0610" "policy-failed"
+"The plugin returned an error instead of findings, typically because its config is
+missing a field or has the wrong type. The message is the plugin's.";
+    POLICY_LIMITS = "FG0611" "policy-limits"
+"A policy's limits are out of range: `fuel` is at least 1 (million instructions) and
+`memory` between 1MiB and 4GiB (a 32-bit WebAssembly memory).";
 }
 
 #[cfg(test)]

@@ -76,7 +76,7 @@ impl Diagnostic {
         Self::new(code, Severity::Warning, span, message, label)
     }
 
-    fn new(code: Code, severity: Severity, span: Span, message: impl Into<String>, label: impl Into<String>) -> Self {
+    pub fn new(code: Code, severity: Severity, span: Span, message: impl Into<String>, label: impl Into<String>) -> Self {
         Diagnostic {
             code,
             severity,

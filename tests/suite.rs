@@ -7,6 +7,7 @@ use fg_check::{Analysis, Options, analyze};
 use fg_tests::{DiskHost, files, golden, root};
 
 mod graph;
+mod policy;
 mod terraform;
 
 fn check_all(path: &Path) -> Analysis {
@@ -73,9 +74,9 @@ fn is_warning_code(code: &str) -> bool {
 /// Every code in the registry is exercised by at least one corpus program.
 #[test]
 fn every_code_is_tested() {
-    let dir = root().join("tests/errors");
     let mut seen = std::collections::BTreeSet::new();
-    for path in files(&dir, "diag") {
+    let diags = files(&root().join("tests/errors"), "diag").into_iter().chain(files(&root().join("tests/policy"), "diag"));
+    for path in diags {
         for line in std::fs::read_to_string(&path).unwrap_or_default().lines() {
             if let Some(code) = line.split_whitespace().next() {
                 seen.insert(code.to_string());
@@ -83,7 +84,7 @@ fn every_code_is_tested() {
         }
     }
     let missing: Vec<&str> = fg_diag::CODES.iter().map(|c| c.code).filter(|c| !seen.contains(*c)).collect();
-    assert!(missing.is_empty(), "codes with no program in tests/errors: {missing:?}");
+    assert!(missing.is_empty(), "codes with no program in tests/errors or tests/policy: {missing:?}");
 }
 
 /// A few diagnostics rendered in full, as users see them.

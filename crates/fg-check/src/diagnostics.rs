@@ -1070,8 +1070,13 @@ pub fn plaintext_secret(span: Span, key: &str) -> Diagnostic {
 }
 
 pub fn policy_fuel(span: Span, fuel: i64) -> Diagnostic {
-    Diagnostic::error(codes::POLICY_LIMITS, span, format!("a fuel budget of {fuel} million instructions runs nothing"), "too small")
-        .with_help("`fuel` is in millions of WebAssembly instructions; the default is 500")
+    Diagnostic::error(
+        codes::POLICY_LIMITS,
+        span,
+        format!("a fuel budget of {fuel} million instructions runs nothing"),
+        "too small",
+    )
+    .with_help("`fuel` is in millions of WebAssembly instructions; the default is 500")
 }
 
 pub fn policy_memory(span: Span, bytes: u64) -> Diagnostic {

@@ -60,7 +60,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { fuel: 500_000_000, memory: 256 << 20, deadline: Duration::from_secs(1) }
+        Limits { fuel: 500_000_000, memory: 256 << 20, deadline: Duration::from_millis(500) }
     }
 }
 
@@ -160,6 +160,9 @@ impl Runtime {
     }
 
     fn compile(&self, bytes: &[u8]) -> Result<Plugin, Failure> {
+        if bytes.get(..4) != Some(b"\0asm") {
+            return Err(Failure::Invalid("it is not WebAssembly (it does not start with `\\0asm`)".into()));
+        }
         if bytes.get(..4) == Some(b"\0asm") && bytes.get(4..8) == Some(&[1, 0, 0, 0]) {
             return Err(Failure::Invalid(
                 "it is a core WebAssembly module, not a component; build it for `wasm32-wasip2`".into(),

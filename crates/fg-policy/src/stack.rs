@@ -2,7 +2,6 @@
 //! over the IR of every environment it was checked for.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use fg_check::Analysis;
 use fg_diag::{Diagnostic, Span};
@@ -59,7 +58,7 @@ pub fn check_analysis(
                 path: &p.source,
                 config: config_json(&p.config),
                 deny: p.deny,
-                limits: Limits { fuel: p.fuel, memory: p.memory, deadline: Duration::from_secs(1) },
+                limits: Limits { fuel: p.fuel, memory: p.memory, deadline: Limits::default().deadline },
             })
             .collect();
         let app_span: Span = model.app.span;

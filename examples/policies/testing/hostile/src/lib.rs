@@ -24,7 +24,7 @@ impl Policy for Hostile {
             "memory" => {
                 let mut hoard: Vec<Vec<u8>> = Vec::new();
                 loop {
-                    hoard.push(vec![1; 1 << 20]);
+                    hoard.push(Vec::with_capacity(1 << 20));
                     std::hint::black_box(&hoard);
                 }
             }

@@ -6,11 +6,10 @@
 //! the WIT interface and the host agree.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use fg_policy::{Failure, Limits, Runtime};
+use fg_policy::{Failure, Limits, PluginIr, Runtime};
 use fg_tests::{files, golden, root};
 
 use super::{check_all, diag_lines, expected_codes, finish};
@@ -18,23 +17,7 @@ use super::{check_all, diag_lines, expected_codes, finish};
 /// The folder of built plugins; builds them once per test run.
 fn plugins() -> &'static Path {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let built = BUILT.get_or_init(|| {
-        let dir = root().join("examples/policies");
-        let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["build", "--quiet", "--release", "--target", "wasm32-wasip2", "--manifest-path"])
-            .arg(dir.join("Cargo.toml"))
-            .env("CARGO_TARGET_DIR", dir.join("target"))
-            .output()
-            .map_err(|e| format!("cannot run cargo: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "building the policy plugins failed (is `rustup target add wasm32-wasip2` done?):\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        Ok(dir.join("target/wasm32-wasip2/release"))
-    });
-    match built {
+    match BUILT.get_or_init(fg_bench::policy_plugins) {
         Ok(p) => p,
         Err(e) => panic!("{e}"),
     }
@@ -103,7 +86,11 @@ fn extra_policies_from_the_command_line() {
     // Without config, `min` is missing: the plugin's own error, named after the file.
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].code.0, "FG0610");
-    assert!(found[0].message.contains("policy `min_tasks` failed: config field `min` is missing"), "{}", found[0].message);
+    assert!(
+        found[0].message.contains("policy `min_tasks` failed: config field `min` is missing"),
+        "{}",
+        found[0].message
+    );
 }
 
 /// open-ingress over a hand-written IR: fgc's own lowering never opens anything but the
@@ -111,7 +98,9 @@ fn extra_policies_from_the_command_line() {
 #[test]
 fn open_ingress_on_a_hand_written_ir() {
     let ir = std::fs::read_to_string(root().join("tests/policy/open-ingress-fail.ir.json")).expect("read the IR");
-    let plugin = runtime().load(&std::fs::read(plugins().join("open_ingress.wasm")).expect("read plugin")).expect("load");
+    let ir = PluginIr::from_json(&ir).expect("parse the IR");
+    let plugin =
+        runtime().load(&std::fs::read(plugins().join("open_ingress.wasm")).expect("read plugin")).expect("load");
     assert_eq!(plugin.metadata.name, "open-ingress");
     assert_eq!(plugin.metadata.rules.len(), 1);
     let findings = runtime().evaluate(&plugin, &ir, "{}", Limits::default()).expect("evaluate");
@@ -140,17 +129,21 @@ fn hostile_plugins_are_stopped_within_a_second() {
     let bytes = std::fs::read(plugins().join("hostile.wasm")).expect("read hostile plugin");
     let plugin = runtime().load(&bytes).expect("load hostile plugin");
     let ir = r#"{"version":1,"app":"a","env":"e","region":"us-east-1","tags":{},"resources":[],"outputs":[]}"#;
+    let ir = &PluginIr::from_json(ir).expect("parse the IR");
     let unlimited = Limits { fuel: u64::MAX / 2, ..Limits::default() };
-    let cases: [(&str, Limits, fn(&Failure) -> bool); 8] = [
+    type Expect = fn(&Failure) -> bool;
+    let cases: [(&str, Limits, Expect); 8] = [
         ("loop", Limits::default(), |f| matches!(f, Failure::Fuel { .. })),
         ("loop", unlimited, |f| matches!(f, Failure::Deadline { .. })),
         ("memory", Limits::default(), |f| matches!(f, Failure::Memory { .. })),
         ("file", Limits::default(), |f| matches!(f, Failure::Sandbox { what: "the filesystem", .. })),
         ("env", Limits::default(), |f| matches!(f, Failure::Sandbox { what: "environment variables", .. })),
         ("clock", Limits::default(), |f| matches!(f, Failure::Sandbox { what: "the clock", .. })),
-        ("panic", Limits::default(), |f| {
-            matches!(f, Failure::Trap { output, .. } if output.contains("the hostile plugin panics on purpose"))
-        }),
+        (
+            "panic",
+            Limits::default(),
+            |f| matches!(f, Failure::Trap { output, .. } if output.contains("the hostile plugin panics on purpose")),
+        ),
         ("error", Limits::default(), |f| matches!(f, Failure::Returned(m) if m == "the hostile plugin refuses")),
     ];
     let mut failures = Vec::new();
@@ -181,11 +174,12 @@ fn plugins_receive_the_documented_ir() {
     let json = serde_json::to_value(&ir).expect("serialise");
     assert_eq!(json["version"], fg_ir::IR_VERSION);
     let plugin = runtime().load(&std::fs::read(plugins().join("hostile.wasm")).expect("read")).expect("load");
-    let findings = runtime().evaluate(&plugin, &json.to_string(), "{}", Limits::default()).expect("evaluate");
+    let findings = runtime().evaluate(&plugin, &PluginIr::new(&ir), "{}", Limits::default()).expect("evaluate");
     assert_eq!(findings[0].message, format!("{} resources, behaving", ir.resources.len()));
     // A version the SDK does not read is the plugin's error, not a misreading.
     let mut future = json.clone();
     future["version"] = serde_json::json!(fg_ir::IR_VERSION + 1);
-    let refused = runtime().evaluate(&plugin, &future.to_string(), "{}", Limits::default());
+    let future = PluginIr::from_json(&future.to_string()).expect("parse the IR");
+    let refused = runtime().evaluate(&plugin, &future, "{}", Limits::default());
     assert!(matches!(&refused, Err(Failure::Returned(m)) if m.contains("reads IR version 1")), "{refused:?}");
 }

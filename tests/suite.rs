@@ -75,7 +75,8 @@ fn is_warning_code(code: &str) -> bool {
 #[test]
 fn every_code_is_tested() {
     let mut seen = std::collections::BTreeSet::new();
-    let diags = files(&root().join("tests/errors"), "diag").into_iter().chain(files(&root().join("tests/policy"), "diag"));
+    let diags =
+        files(&root().join("tests/errors"), "diag").into_iter().chain(files(&root().join("tests/policy"), "diag"));
     for path in diags {
         for line in std::fs::read_to_string(&path).unwrap_or_default().lines() {
             if let Some(code) = line.split_whitespace().next() {

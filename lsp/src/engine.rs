@@ -1,5 +1,6 @@
 //! The engine: documents, analyses, and one method per LSP feature. Synchronous and free
-//! of JSON-RPC, so the server adapter stays thin.
+//! of JSON-RPC, so the server adapter stays thin, and free of I/O: files that are not open
+//! come from the reader it is given, so it also runs in WebAssembly (fg-wasm).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -11,21 +12,32 @@ use fg_check::types::Ty;
 use fg_check::{Analysis, Host, Options};
 use fg_diag::{FileId, Severity, SourceFile, Span};
 use fg_syntax::ast::{self, Item};
-use tower_lsp_server::ls_types::*;
+use ls_types::*;
 
 use crate::locate::{Located, Target, field_schema, locate};
 
-/// Reads open documents first, then the disk, and remembers every path asked for (also
-/// those that failed), so that opening or editing any of them re-analyses this entry.
-struct Docs<'a>(&'a HashMap<String, String>, std::cell::RefCell<HashSet<String>>);
+/// Reads a file that is not open in the editor (an import), or says why it cannot.
+pub type ReadFile = Box<dyn Fn(&str) -> Result<String, String> + Send + Sync>;
+
+/// Diagnostics from outside the checker (policy plugins), computed from each analysis.
+pub type ExtraDiagnostics = Box<dyn Fn(&Analysis) -> Vec<fg_diag::Diagnostic> + Send + Sync>;
+
+/// Reads open documents first, then through the engine's reader, and remembers every path
+/// asked for (also those that failed), so that opening or editing any of them re-analyses
+/// this entry.
+struct Docs<'a> {
+    open: &'a HashMap<String, String>,
+    read: &'a ReadFile,
+    asked: std::cell::RefCell<HashSet<String>>,
+}
 
 impl Host for Docs<'_> {
     fn read(&self, path: &str) -> Result<String, String> {
-        self.1.borrow_mut().insert(path.to_string());
-        if let Some(t) = self.0.get(path) {
+        self.asked.borrow_mut().insert(path.to_string());
+        if let Some(t) = self.open.get(path) {
             return Ok(t.clone());
         }
-        std::fs::read_to_string(path).map_err(|e| e.to_string().to_lowercase())
+        (self.read)(path)
     }
 }
 
@@ -41,17 +53,24 @@ pub struct Engine {
     published: HashMap<String, HashSet<String>>,
     /// Every path each entry's analysis read or tried to read.
     reads: HashMap<String, HashSet<String>>,
-    /// Where the standard library is written so that editors can open it.
-    stdlib_dir: PathBuf,
+    /// Where the standard library's files are, so that go to definition can open them;
+    /// `None` where there is no disk (WebAssembly).
+    stdlib_dir: Option<PathBuf>,
     /// Parsed items of every analysis, so that an edit re-parses only what it touched.
     parse_cache: fg_syntax::ParseCache,
+    /// Reads files that are not open.
+    read: ReadFile,
+    /// Run after every analysis; what it returns joins the analysis' diagnostics.
+    extra: Option<ExtraDiagnostics>,
 }
 
 /// A diagnostics notification to send.
 pub type Publish = (Uri, Vec<Diagnostic>);
 
 impl Engine {
-    /// An engine that writes the standard library under `stdlib_dir` for go to definition.
+    /// An engine that reads files from the disk and writes the standard library under
+    /// `stdlib_dir` for go to definition: the native language server.
+    #[cfg(feature = "server")]
     pub fn new(stdlib_dir: PathBuf) -> Self {
         let _ = std::fs::create_dir_all(&stdlib_dir);
         for (path, text) in fg_check::stdlib::FILES {
@@ -61,6 +80,14 @@ impl Engine {
                 let _ = std::fs::write(&target, text);
             }
         }
+        let read: ReadFile = Box::new(|path| std::fs::read_to_string(path).map_err(|e| e.to_string().to_lowercase()));
+        Engine::with_reader(read, Some(stdlib_dir))
+    }
+
+    /// An engine that reads files which are not open with `read`, and does no I/O itself.
+    /// `stdlib_dir`, if given, must hold the standard library's files (go to definition
+    /// points there).
+    pub fn with_reader(read: ReadFile, stdlib_dir: Option<PathBuf>) -> Self {
         Engine {
             docs: HashMap::new(),
             analyses: HashMap::new(),
@@ -69,7 +96,22 @@ impl Engine {
             reads: HashMap::new(),
             stdlib_dir,
             parse_cache: fg_syntax::ParseCache::new(),
+            read,
+            extra: None,
         }
+    }
+
+    /// Adds a producer of diagnostics run after every analysis (also of a file with syntax
+    /// errors); they are published, offered as quick fixes and sorted with the analysis'
+    /// own.
+    pub fn set_extra(&mut self, f: ExtraDiagnostics) {
+        self.extra = Some(f);
+    }
+
+    /// The latest analysis covering the document at `uri` (the one its diagnostics came
+    /// from), if it was opened.
+    pub fn analysis_of(&self, uri: &Uri) -> Option<Arc<Analysis>> {
+        self.analysis(&path_of(uri))
     }
 
     // ------------------------------------------------------------------ documents
@@ -126,18 +168,27 @@ impl Engine {
 
     fn reanalyze_entry(&mut self, entry: &str) -> Vec<Publish> {
         let entry = entry.to_string();
-        let host = Docs(&self.docs, Default::default());
+        let host = Docs { open: &self.docs, read: &self.read, asked: Default::default() };
         let opts = Options { env: None, all_envs: true };
-        let a = Arc::new(fg_check::analyze_with(&host, &entry, &opts, Some(&mut self.parse_cache)));
-        self.reads.insert(entry.clone(), host.1.into_inner());
+        let mut analysis = fg_check::analyze_with(&host, &entry, &opts, Some(&mut self.parse_cache));
+        self.reads.insert(entry.clone(), host.asked.into_inner());
+        if let Some(extra) = &self.extra {
+            let more = extra(&analysis);
+            if !more.is_empty() {
+                analysis.diagnostics.extend(more);
+                fg_diag::sort_and_dedup(&mut analysis.diagnostics);
+            }
+        }
+        let a = Arc::new(analysis);
         let syntax_errors = a.diagnostics.iter().any(|d| d.code == fg_diag::codes::SYNTAX);
-        // Dropping a large analysis takes milliseconds: do it off the request path.
         let mut old = Vec::new();
         if !syntax_errors {
             old.extend(self.good.insert(entry.clone(), a.clone()));
         }
         old.extend(self.analyses.insert(entry.clone(), a.clone()));
-        if !old.is_empty() {
+        // Dropping a large analysis takes milliseconds: do it off the request path, where
+        // there are threads (not in WebAssembly in a browser).
+        if !old.is_empty() && !cfg!(target_arch = "wasm32") {
             std::thread::spawn(move || drop(old));
         }
         // Diagnostics per file of the analysis; files that no longer have any are cleared.
@@ -179,7 +230,10 @@ impl Engine {
 
     fn uri_of(&self, path: &str) -> Uri {
         if let Some(name) = path.strip_prefix("<stdlib>/") {
-            return Uri::from_file_path(self.stdlib_dir.join(name)).unwrap_or_else(|| fallback_uri(path));
+            return match &self.stdlib_dir {
+                Some(dir) => Uri::from_file_path(dir.join(name)).unwrap_or_else(|| fallback_uri(path)),
+                None => Uri::from_str(&format!("fgc-stdlib:{name}")).unwrap_or_else(|_| fallback_uri(path)),
+            };
         }
         if Path::new(path).is_absolute() {
             return Uri::from_file_path(path).unwrap_or_else(|| fallback_uri(path));
@@ -1081,6 +1135,30 @@ fn enclosing_schema(before: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_through_its_reader_and_publishes_extra_diagnostics() {
+        let read: ReadFile = Box::new(|path| match path {
+            "/w/base.fg" => Ok("let base = {\n  cpu = 256\n  memory = 512MiB\n}\n".into()),
+            _ => Err("no such file".into()),
+        });
+        let mut engine = Engine::with_reader(read, None);
+        engine.set_extra(Box::new(|a| {
+            a.decls
+                .iter()
+                .filter(|d| d.kind == "service")
+                .map(|d| fg_diag::Diagnostic::warning(fg_diag::codes::SYNTAX, d.name_span, "a policy finding", "here"))
+                .collect()
+        }));
+        let uri = Uri::from_str("file:///w/main.fg").expect("a URI");
+        let text = "import \"./base.fg\"\n\napp \"x\" { region = \"eu-west-1\" }\n\nnetwork main {}\n\nservice web {\n  ...base\n  image = \"nginx\"\n}\n";
+        let published = engine.open(&uri, text.into());
+        let diags: Vec<&Diagnostic> = published.iter().filter(|(u, _)| *u == uri).flat_map(|(_, d)| d).collect();
+        let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, ["a policy finding"]);
+        assert_eq!(diags[0].range.start, Position { line: 6, character: 8 });
+        assert_eq!(engine.analysis_of(&uri).map(|a| a.diagnostics.len()), Some(1));
+    }
 
     #[test]
     fn schema_from_text() {

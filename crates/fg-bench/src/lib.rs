@@ -56,3 +56,24 @@ pub fn measure(iters: usize, mut f: impl FnMut()) -> (Duration, Duration, Durati
     times.sort();
     (times[0], times[times.len() / 2], times[(times.len() * 95 / 100).min(times.len() - 1)])
 }
+
+/// Builds the example and test policy plugins (`examples/policies`) for `wasm32-wasip2`
+/// into `examples/policies/target`, and returns the folder of `.wasm` files. Cargo only
+/// rebuilds what changed, so calling it often is cheap.
+pub fn policy_plugins() -> Result<std::path::PathBuf, String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = root.join("examples/policies");
+    let out = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--quiet", "--release", "--target", "wasm32-wasip2", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "building the policy plugins failed (is `rustup target add wasm32-wasip2` done?):\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(dir.join("target/wasm32-wasip2/release"))
+}

@@ -76,7 +76,13 @@ impl Diagnostic {
         Self::new(code, Severity::Warning, span, message, label)
     }
 
-    pub fn new(code: Code, severity: Severity, span: Span, message: impl Into<String>, label: impl Into<String>) -> Self {
+    pub fn new(
+        code: Code,
+        severity: Severity,
+        span: Span,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             code,
             severity,

@@ -35,7 +35,7 @@
 //! This crate deliberately has no I/O helpers and no dependency on the compiler's own
 //! crates: the JSON form of the IR is the contract, not fgc's Rust types.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -80,8 +80,8 @@ macro_rules! export_policy {
                 <$policy as $crate::Policy>::metadata()
             }
 
-            fn evaluate(ir: String, config: String) -> Result<Vec<$crate::Finding>, String> {
-                $crate::evaluate::<$policy>(&ir, &config)
+            fn evaluate(ir: $crate::bindings::exports::fg::policy::rules::Ir, config: String) -> Result<Vec<$crate::Finding>, String> {
+                $crate::evaluate::<$policy>(ir, &config)
             }
         }
 
@@ -91,9 +91,9 @@ macro_rules! export_policy {
 
 /// Parses the inputs and runs the policy; what the exported `evaluate` does.
 #[doc(hidden)]
-pub fn evaluate<P: Policy>(ir: &str, config: &str) -> Result<Vec<Finding>, String> {
+pub fn evaluate<P: Policy>(ir: bindings::exports::fg::policy::rules::Ir, config: &str) -> Result<Vec<Finding>, String> {
     quiet_panics();
-    let ir = Ir::from_json(ir)?;
+    let ir = Ir::from_wit(ir)?;
     let config = Config::from_json(config)?;
     P::evaluate(&ir, &config)
 }
@@ -171,27 +171,76 @@ pub struct Ir {
     pub resources: Vec<Resource>,
     #[serde(default)]
     pub outputs: Vec<Output>,
+    #[serde(skip)]
+    index: std::sync::OnceLock<Index>,
 }
 
 impl Ir {
-    /// Parses the IR's JSON form, refusing a format version this SDK does not read.
+    /// The IR as fgc hands it over (`record ir` of the WIT), refusing a format version
+    /// this SDK does not read.
+    pub fn from_wit(ir: bindings::exports::fg::policy::rules::Ir) -> Result<Ir, String> {
+        if ir.version != IR_VERSION {
+            return Err(refuse(ir.version));
+        }
+        let outputs = serde_json::from_str(&ir.outputs).map_err(|e| format!("the IR's outputs do not parse: {e}"))?;
+        let ids: Vec<String> = ir.resources.iter().map(|r| r.id.clone()).collect();
+        let names = |indices: Vec<u32>| indices.into_iter().filter_map(|i| ids.get(i as usize).cloned()).collect();
+        let files = ir.files;
+        Ok(Ir {
+            version: ir.version,
+            app: ir.app,
+            env: ir.env,
+            region: ir.region,
+            tags: ir.tags.into_iter().collect(),
+            resources: ir
+                .resources
+                .into_iter()
+                .map(|r| Resource {
+                    id: r.id,
+                    kind: r.kind,
+                    data: r.data,
+                    concern: concern_name(r.concern).to_string(),
+                    raw_attrs: r.attrs,
+                    parsed_attrs: Default::default(),
+                    lazy_attrs: Default::default(),
+                    depends_on: names(r.depends_on),
+                    after: names(r.after),
+                    managed_elsewhere: r.managed_elsewhere,
+                    source: Source {
+                        file: files.get(r.source.file as usize).cloned().unwrap_or_default(),
+                        line: r.source.line,
+                        column: r.source.column,
+                        start: r.source.start,
+                        end: r.source.end,
+                        decl: r.source.decl,
+                    },
+                })
+                .collect(),
+            outputs,
+            index: Default::default(),
+        })
+    }
+
+    /// Parses the IR's JSON form, as `fgc build --emit ir` prints it, refusing a format
+    /// version this SDK does not read.
     pub fn from_json(json: &str) -> Result<Ir, String> {
         #[derive(Deserialize)]
         struct Version {
             version: u32,
         }
-        let v: Version = serde_json::from_str(json).map_err(|e| format!("the IR is not valid JSON: {e}"))?;
-        if v.version != IR_VERSION {
-            return Err(format!(
-                "this plugin reads IR version {IR_VERSION} and fgc sent version {}; rebuild it with a matching fg-policy-sdk",
-                v.version
-            ));
+        match serde_json::from_str::<Ir>(json) {
+            Ok(ir) if ir.version == IR_VERSION => Ok(ir),
+            Ok(ir) => Err(refuse(ir.version)),
+            // Another version may have another shape: say so rather than what failed.
+            Err(e) => match serde_json::from_str::<Version>(json) {
+                Ok(v) if v.version != IR_VERSION => Err(refuse(v.version)),
+                _ => Err(format!("the IR does not have the expected shape: {e}")),
+            },
         }
-        serde_json::from_str(json).map_err(|e| format!("the IR does not have the expected shape: {e}"))
     }
 
     pub fn get(&self, id: &str) -> Option<&Resource> {
-        self.resources.iter().find(|r| r.id == id)
+        self.index().ids.get(id).map(|&i| &self.resources[i])
     }
 
     /// Every resource of one kind, such as `aws_ecs_service`.
@@ -200,12 +249,57 @@ impl Ir {
     }
 
     /// The resources that refer to `id`.
-    pub fn referrers<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Resource> + 'a {
-        self.resources.iter().filter(move |r| r.depends_on.iter().any(|d| d == id))
+    pub fn referrers<'a>(&'a self, id: &str) -> impl Iterator<Item = &'a Resource> + 'a {
+        let found = self.index().referrers.get(id).map(Vec::as_slice).unwrap_or_default();
+        found.iter().map(|&i| &self.resources[i])
+    }
+
+    /// Built on first lookup: policies ask by id and by referrer once per service, and
+    /// scanning a thousand resources each time would dominate their run.
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let mut index = Index::default();
+            for (i, r) in self.resources.iter().enumerate() {
+                index.ids.insert(r.id.clone(), i);
+                for d in &r.depends_on {
+                    index.referrers.entry(d.clone()).or_default().push(i);
+                }
+            }
+            index
+        })
     }
 }
 
+#[derive(Debug, Clone, Default)]
+struct Index {
+    ids: HashMap<String, usize>,
+    referrers: HashMap<String, Vec<usize>>,
+}
+
+fn concern_name(c: bindings::exports::fg::policy::rules::Concern) -> &'static str {
+    use bindings::exports::fg::policy::rules::Concern as C;
+    match c {
+        C::Main => "main",
+        C::Network => "network",
+        C::Balancer => "balancer",
+        C::Services => "services",
+        C::Scaling => "scaling",
+        C::Iam => "iam",
+        C::Database => "database",
+    }
+}
+
+fn refuse(version: u32) -> String {
+    format!(
+        "this plugin reads IR version {IR_VERSION} and fgc sent version {version}; rebuild it with a matching fg-policy-sdk"
+    )
+}
+
 /// One AWS resource, named by its Terraform AWS provider type.
+///
+/// Its attributes are parsed the first time they are read: most policies look at a few
+/// kinds of resources, and parsing every attribute of a large stack would cost more than
+/// the policy itself.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Resource {
     /// Stable id derived from the source: `service.api/task`.
@@ -216,8 +310,13 @@ pub struct Resource {
     pub data: bool,
     /// `network`, `balancer`, `services`, `scaling`, `iam`, `database` or `main`.
     pub concern: String,
-    /// Attributes in order; a repeated block is a repeated attribute.
-    pub attrs: Vec<(String, Val)>,
+    /// The JSON of the attribute list, parsed on first use.
+    #[serde(rename = "attrs", default, deserialize_with = "raw_json")]
+    raw_attrs: String,
+    #[serde(skip)]
+    parsed_attrs: std::sync::OnceLock<Vec<(String, Val)>>,
+    #[serde(skip)]
+    lazy_attrs: std::sync::OnceLock<LazyAttrs>,
     pub depends_on: Vec<String>,
     #[serde(default)]
     pub after: Vec<String>,
@@ -228,8 +327,27 @@ pub struct Resource {
 }
 
 impl Resource {
+    /// Attributes in order; a repeated block is a repeated attribute.
+    pub fn attrs(&self) -> &[(String, Val)] {
+        // The IR passed the shape check of its version; an attribute list that still does
+        // not parse reads as empty rather than failing the whole policy.
+        self.parsed_attrs.get_or_init(|| serde_json::from_str(&self.raw_attrs).unwrap_or_default())
+    }
+
     pub fn attr(&self, name: &str) -> Option<&Val> {
-        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+        let lazy = self.lazy();
+        let i = lazy.raw.iter().position(|(k, _)| k == name)?;
+        Some(lazy.value(i))
+    }
+
+    /// Attribute names with their JSON text; values are parsed one by one when read
+    /// (a task definition's container definitions are large and rarely needed).
+    fn lazy(&self) -> &LazyAttrs {
+        self.lazy_attrs.get_or_init(|| {
+            let raw: Vec<(String, Box<serde_json::value::RawValue>)> =
+                serde_json::from_str(&self.raw_attrs).unwrap_or_default();
+            LazyAttrs { values: raw.iter().map(|_| std::sync::OnceLock::new()).collect(), raw }
+        })
     }
 
     pub fn str(&self, name: &str) -> Option<&str> {
@@ -246,7 +364,8 @@ impl Resource {
 
     /// Every block named `name` (`ingress`, `capacity_provider_strategy`), as fields.
     pub fn blocks<'a>(&'a self, name: &'a str) -> impl Iterator<Item = Fields<'a>> + 'a {
-        self.attrs.iter().filter(move |(k, _)| k == name).filter_map(|(_, v)| v.as_fields())
+        let lazy = self.lazy();
+        (0..lazy.raw.len()).filter(move |&i| lazy.raw[i].0 == name).filter_map(move |i| lazy.value(i).as_fields())
     }
 
     /// The `.fg` declaration that produced it: `service.api`.
@@ -261,6 +380,25 @@ impl Resource {
             .map(|f| f.0.iter().filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))).collect())
             .unwrap_or_default()
     }
+}
+
+#[derive(Debug, Clone, Default)]
+struct LazyAttrs {
+    raw: Vec<(String, Box<serde_json::value::RawValue>)>,
+    values: Vec<std::sync::OnceLock<Val>>,
+}
+
+impl LazyAttrs {
+    fn value(&self, i: usize) -> &Val {
+        // A value that does not parse reads as an empty list: no accessor matches it.
+        self.values[i].get_or_init(|| serde_json::from_str(self.raw[i].1.get()).unwrap_or(Val::List(Vec::new())))
+    }
+}
+
+/// Keeps a JSON value as its text.
+fn raw_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let raw: Box<serde_json::value::RawValue> = Deserialize::deserialize(d)?;
+    Ok(raw.get().to_string())
 }
 
 /// Where in the `.fg` source a resource's declaration is.
@@ -297,7 +435,10 @@ pub enum Val {
     /// A nested block (`health_check { … }`).
     Block(Vec<(String, Val)>),
     /// Another resource's attribute, known once it exists.
-    Ref { id: String, attr: String },
+    Ref {
+        id: String,
+        attr: String,
+    },
     /// Text with references: `"Server=${db.address};"`.
     Template(Vec<Part>),
     /// A JSON document built from a value (container definitions, IAM policies).

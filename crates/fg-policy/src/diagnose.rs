@@ -9,7 +9,7 @@ use fg_diag::codes::{
 use fg_diag::{Diagnostic, Severity, SourceMap, Span};
 use serde_json::{Map, Value as Json};
 
-use crate::{Failure, Finding, INTERFACE, Limits, Runtime};
+use crate::{Failure, Finding, INTERFACE, Limits, PluginIr, Runtime};
 
 /// Finds the `.fg` span for a resource and, optionally, one of its attributes.
 pub type Locate<'a> = dyn Fn(&fg_ir::Resource, Option<&str>) -> Option<Span> + 'a;
@@ -45,10 +45,7 @@ pub fn check(
     sources: &SourceMap,
     locate: &Locate,
 ) -> Vec<Diagnostic> {
-    let json = match serde_json::to_string(ir) {
-        Ok(j) => j,
-        Err(_) => return Vec::new(),
-    };
+    let json = PluginIr::new(ir);
     let mut out = Vec::new();
     for p in policies {
         let bytes = match &p.bytes {
@@ -82,7 +79,8 @@ pub fn finding(p: &PolicyInput, f: &Finding, ir: &fg_ir::Ir, sources: &SourceMap
             None => format!("rule `{}`", f.rule),
         },
     };
-    let mut d = Diagnostic::new(POLICY_FINDING, severity, span, format!("[{}/{}] {}", p.name, f.rule, f.message), label);
+    let mut d =
+        Diagnostic::new(POLICY_FINDING, severity, span, format!("[{}/{}] {}", p.name, f.rule, f.message), label);
     if span != p.span {
         d = d.with_label(p.span, format!("policy `{}` is declared here", p.name));
     }

@@ -32,8 +32,8 @@ use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, Store, Trap};
 
 pub use diagnose::{PolicyInput, check, config_json, failed, finding, unreadable};
-pub use stack::{ExtraPolicy, check_analysis};
 use sandbox::Sandbox;
+pub use stack::{ExtraPolicy, check_analysis};
 
 mod bindings {
     wasmtime::component::bindgen!({ path: "wit", world: "plugin" });
@@ -64,8 +64,167 @@ impl Default for Limits {
     }
 }
 
+/// The IR as plugins receive it (`record ir` of the WIT): made once per environment and
+/// shared by every policy.
+#[derive(Debug, Clone)]
+pub struct PluginIr(rules::Ir);
+
+impl PluginIr {
+    pub fn new(ir: &fg_ir::Ir) -> PluginIr {
+        let json = |v: &dyn erased::Json| v.json();
+        let resources: Vec<Head> = ir
+            .resources
+            .iter()
+            .map(|r| Head {
+                id: r.id.clone(),
+                kind: r.kind.clone(),
+                data: r.data,
+                concern: json(&r.concern).trim_matches('"').to_string(),
+                attrs: json(&r.attrs),
+                depends_on: r.depends_on.clone(),
+                after: r.after.clone(),
+                managed_elsewhere: r.managed_elsewhere.clone(),
+                source: (r.source.file.clone(), r.source.line, r.source.column, r.source.start, r.source.end),
+                decl: r.source.decl.clone(),
+            })
+            .collect();
+        let tags = ir.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        PluginIr::assemble(
+            (ir.version, ir.app.clone(), ir.env.clone(), ir.region.clone(), tags),
+            resources,
+            json(&ir.outputs),
+        )
+    }
+
+    /// From the JSON form `fgc build --emit ir` prints (a saved IR, a test's IR).
+    pub fn from_json(text: &str) -> Result<PluginIr, String> {
+        use serde_json::Value;
+        let v: Value = serde_json::from_str(text).map_err(|e| format!("the IR is not valid JSON: {e}"))?;
+        let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+        let n = |v: &Value, k: &str| v.get(k).and_then(Value::as_u64).unwrap_or_default() as u32;
+        let list = |v: &Value, k: &str| -> Vec<String> {
+            let items = v.get(k).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+            items.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()
+        };
+        let empty = Vec::new();
+        let resources = v.get("resources").and_then(Value::as_array).unwrap_or(&empty);
+        let heads = resources
+            .iter()
+            .map(|r| {
+                let src = r.get("source").cloned().unwrap_or_default();
+                Head {
+                    id: s(r, "id"),
+                    kind: s(r, "kind"),
+                    data: r.get("data").and_then(Value::as_bool).unwrap_or_default(),
+                    concern: s(r, "concern"),
+                    attrs: r.get("attrs").map_or_else(|| "[]".into(), Value::to_string),
+                    depends_on: list(r, "depends_on"),
+                    after: list(r, "after"),
+                    managed_elsewhere: list(r, "managed_elsewhere"),
+                    source: (s(&src, "file"), n(&src, "line"), n(&src, "column"), n(&src, "start"), n(&src, "end")),
+                    decl: s(&src, "decl"),
+                }
+            })
+            .collect();
+        let tags = v
+            .get("tags")
+            .and_then(Value::as_object)
+            .map(|t| t.iter().map(|(k, x)| (k.clone(), x.as_str().unwrap_or_default().to_string())).collect())
+            .unwrap_or_default();
+        Ok(PluginIr::assemble(
+            (n(&v, "version"), s(&v, "app"), s(&v, "env"), s(&v, "region"), tags),
+            heads,
+            v.get("outputs").map_or_else(|| "[]".into(), Value::to_string),
+        ))
+    }
+
+    /// Turns ids into indices and file names into a table.
+    fn assemble(
+        (version, app, env, region, tags): (u32, String, String, String, Vec<(String, String)>),
+        heads: Vec<Head>,
+        outputs: String,
+    ) -> PluginIr {
+        let index: HashMap<&str, u32> = heads.iter().enumerate().map(|(i, h)| (h.id.as_str(), i as u32)).collect();
+        let indices = |ids: &[String]| ids.iter().filter_map(|id| index.get(id.as_str()).copied()).collect();
+        let mut files: Vec<String> = Vec::new();
+        let resources = heads
+            .iter()
+            .map(|h| {
+                let file = match files.iter().position(|f| *f == h.source.0) {
+                    Some(i) => i,
+                    None => {
+                        files.push(h.source.0.clone());
+                        files.len() - 1
+                    }
+                };
+                rules::Resource {
+                    id: h.id.clone(),
+                    kind: h.kind.clone(),
+                    data: h.data,
+                    concern: concern(&h.concern),
+                    attrs: h.attrs.clone(),
+                    depends_on: indices(&h.depends_on),
+                    after: indices(&h.after),
+                    managed_elsewhere: h.managed_elsewhere.clone(),
+                    source: rules::Source {
+                        file: file as u32,
+                        line: h.source.1,
+                        column: h.source.2,
+                        start: h.source.3,
+                        end: h.source.4,
+                        decl: h.decl.clone(),
+                    },
+                }
+            })
+            .collect();
+        PluginIr(rules::Ir { version, app, env, region, tags, resources, files, outputs })
+    }
+}
+
+/// A resource on its way to the WIT form.
+struct Head {
+    id: String,
+    kind: String,
+    data: bool,
+    concern: String,
+    attrs: String,
+    depends_on: Vec<String>,
+    after: Vec<String>,
+    managed_elsewhere: Vec<String>,
+    /// File, line, column, start, end.
+    source: (String, u32, u32, u32, u32),
+    decl: String,
+}
+
+fn concern(name: &str) -> rules::Concern {
+    use rules::Concern as C;
+    match name {
+        "network" => C::Network,
+        "balancer" => C::Balancer,
+        "services" => C::Services,
+        "scaling" => C::Scaling,
+        "iam" => C::Iam,
+        "database" => C::Database,
+        _ => C::Main,
+    }
+}
+
+/// Serialising to JSON through a trait object, so one closure serves every field type.
+mod erased {
+    pub trait Json {
+        fn json(&self) -> String;
+    }
+
+    impl<T: serde::Serialize + ?Sized> Json for T {
+        fn json(&self) -> String {
+            // The IR holds string keys and finite numbers only: serialising cannot fail.
+            serde_json::to_string(self).unwrap_or_default()
+        }
+    }
+}
+
 /// What a plugin says about itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Metadata {
     pub name: String,
     pub version: String,
@@ -187,8 +346,14 @@ impl Runtime {
     }
 
     /// Runs `evaluate` in a fresh sandbox.
-    pub fn evaluate(&self, plugin: &Plugin, ir: &str, config: &str, limits: Limits) -> Result<Vec<Finding>, Failure> {
-        let out = self.run(plugin, limits, |p, store| p.fg_policy_rules().call_evaluate(store, ir, config))?;
+    pub fn evaluate(
+        &self,
+        plugin: &Plugin,
+        ir: &PluginIr,
+        config: &str,
+        limits: Limits,
+    ) -> Result<Vec<Finding>, Failure> {
+        let out = self.run(plugin, limits, |p, store| p.fg_policy_rules().call_evaluate(store, &ir.0, config))?;
         let mut findings: Vec<Finding> = out
             .map_err(Failure::Returned)?
             .into_iter()
@@ -243,17 +408,15 @@ impl Runtime {
     }
 }
 
-impl Default for Metadata {
-    fn default() -> Self {
-        Metadata { name: String::new(), version: String::new(), rules: Vec::new() }
-    }
-}
-
 /// The `fg:policy/…` instance a component exports, if any.
 fn policy_export(engine: &Engine, component: &Component) -> Option<String> {
     let ty = component.component_type();
     let names: Vec<String> = ty.exports(engine).map(|(name, _)| name.to_string()).collect();
-    names.iter().find(|n| n.as_str() == INTERFACE).or_else(|| names.iter().find(|n| n.starts_with("fg:policy/"))).cloned()
+    names
+        .iter()
+        .find(|n| n.as_str() == INTERFACE)
+        .or_else(|| names.iter().find(|n| n.starts_with("fg:policy/")))
+        .cloned()
 }
 
 fn import_error(e: &wasmtime::Error) -> String {

@@ -36,7 +36,10 @@ const PARALLEL_BYTES: usize = 32 * 1024;
 
 /// Parses `text` as file `file_id`. Never fails; never panics.
 pub fn parse(file_id: FileId, text: &str) -> Parse {
-    if text.len() >= PARALLEL_BYTES
+    // WebAssembly in a browser has no threads, and item by item on one thread is slower
+    // than the whole-file parse.
+    if !cfg!(target_arch = "wasm32")
+        && text.len() >= PARALLEL_BYTES
         && let Some(p) = crate::incremental::parse_parallel(file_id, text)
     {
         return p;

@@ -7,7 +7,8 @@ struct MinTasks;
 
 impl Policy for MinTasks {
     fn metadata() -> Metadata {
-        Metadata::new("min-tasks", env!("CARGO_PKG_VERSION")).rule("min-tasks", "every service runs at least `min` tasks")
+        Metadata::new("min-tasks", env!("CARGO_PKG_VERSION"))
+            .rule("min-tasks", "every service runs at least `min` tasks")
     }
 
     fn evaluate(ir: &Ir, config: &Config) -> Result<Vec<Finding>, String> {

@@ -28,10 +28,13 @@ impl Policy for OpenIngress {
             if (open(rule.str("cidr_ipv4")) || open(rule.str("cidr_ipv6"))) && !balancer_groups.contains(&group) {
                 let port = rule.int("from_port").map_or("every port".to_string(), |p| format!("port {p}"));
                 findings.push(
-                    Finding::error("open-ingress", format!("`{group}` admits the internet on {port}, and is not a load balancer's"))
-                        .on(rule)
-                        .attribute(attr)
-                        .help("put the service behind a balancer, or name the networks that may connect"),
+                    Finding::error(
+                        "open-ingress",
+                        format!("`{group}` admits the internet on {port}, and is not a load balancer's"),
+                    )
+                    .on(rule)
+                    .attribute(attr)
+                    .help("put the service behind a balancer, or name the networks that may connect"),
                 );
             }
         }
@@ -41,9 +44,12 @@ impl Policy for OpenIngress {
                 let cidrs = ingress.get("cidr_blocks").map(Val::as_list).unwrap_or_default();
                 if cidrs.iter().any(|c| open(c.as_str())) && !balancer_groups.contains(&sg.id.as_str()) {
                     findings.push(
-                        Finding::error("open-ingress", format!("`{}` admits the internet, and is not a load balancer's", sg.id))
-                            .on(sg)
-                            .attribute(format!("ingress.{i}.cidr_blocks")),
+                        Finding::error(
+                            "open-ingress",
+                            format!("`{}` admits the internet, and is not a load balancer's", sg.id),
+                        )
+                        .on(sg)
+                        .attribute(format!("ingress.{i}.cidr_blocks")),
                     );
                 }
             }

@@ -34,7 +34,10 @@ impl Policy for RequiredTags {
         for (key, values) in &allowed {
             let bad = |v: &str| !values.iter().any(|a| a == v);
             if let Some(v) = ir.tags.get(key).filter(|v| bad(v)) {
-                let mut f = Finding::error("tag-value", format!("the stack's tag `{key}` is `{v}`, not one of {}", values.join(", ")));
+                let mut f = Finding::error(
+                    "tag-value",
+                    format!("the stack's tag `{key}` is `{v}`, not one of {}", values.join(", ")),
+                );
                 if let Some(a) = anchor {
                     f = f.on(a).attribute(format!("tags.{key}"));
                 }
@@ -43,9 +46,12 @@ impl Policy for RequiredTags {
             for r in ir.resources.iter().filter(|r| !r.data) {
                 if let Some(v) = r.tags().get(key.as_str()).filter(|v| bad(v)) {
                     findings.push(
-                        Finding::error("tag-value", format!("tag `{key}` of `{}` is `{v}`, not one of {}", r.id, values.join(", ")))
-                            .on(r)
-                            .attribute(format!("tags.{key}")),
+                        Finding::error(
+                            "tag-value",
+                            format!("tag `{key}` of `{}` is `{v}`, not one of {}", r.id, values.join(", ")),
+                        )
+                        .on(r)
+                        .attribute(format!("tags.{key}")),
                     );
                 }
             }

@@ -20,6 +20,6 @@ pub use engine::Engine;
 /// The LSP types of the engine's API (the ones tower-lsp-server re-exports).
 pub use ls_types;
 #[cfg(feature = "server")]
-pub use server::{Backend, serve_stdio, service};
+pub use server::{Backend, serve_stdio, serve_stdio_with, service};
 /// The semantic token types, in the order [`Engine::semantic_tokens`] numbers them.
 pub use tokens::LEGEND as SEMANTIC_TOKEN_TYPES;

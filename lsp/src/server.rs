@@ -7,7 +7,7 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
-use crate::engine::{Engine, Publish};
+use crate::engine::{Engine, ExtraDiagnostics, Publish};
 
 pub struct Backend {
     client: Client,
@@ -17,6 +17,14 @@ pub struct Backend {
 impl Backend {
     pub fn new(client: Client, stdlib_dir: PathBuf) -> Self {
         Backend { client, engine: Mutex::new(Engine::new(stdlib_dir)) }
+    }
+
+    /// A backend whose engine adds `extra`'s diagnostics to every analysis (the CLI
+    /// passes policy plugins this way, so that this crate does not depend on wasmtime).
+    pub fn with_extra(client: Client, stdlib_dir: PathBuf, extra: ExtraDiagnostics) -> Self {
+        let mut engine = Engine::new(stdlib_dir);
+        engine.set_extra(extra);
+        Backend { client, engine: Mutex::new(engine) }
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Engine) -> T) -> T {
@@ -164,6 +172,11 @@ pub fn default_stdlib_dir() -> PathBuf {
 
 /// Serves the language server on standard input and output until the client exits.
 pub fn serve_stdio() {
+    serve_stdio_with(None);
+}
+
+/// As [`serve_stdio`], with extra diagnostics after every analysis.
+pub fn serve_stdio_with(extra: Option<ExtraDiagnostics>) {
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -172,7 +185,10 @@ pub fn serve_stdio() {
         }
     };
     runtime.block_on(async {
-        let (service, socket) = LspService::new(|client| Backend::new(client, default_stdlib_dir()));
+        let (service, socket) = LspService::new(|client| match extra {
+            Some(extra) => Backend::with_extra(client, default_stdlib_dir(), extra),
+            None => Backend::new(client, default_stdlib_dir()),
+        });
         Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(service).await;
     });
 }

@@ -144,7 +144,7 @@ fn main() -> ExitCode {
         Command::Graph { file, env, format, level, out } => graph(&file, env, format, level, out.as_deref()),
         Command::Fmt { paths, check } => fmt(&paths, check),
         Command::Lsp => {
-            fg_lsp::serve_stdio();
+            fg_lsp::serve_stdio_with(Some(lsp_policies()));
             ExitCode::SUCCESS
         }
         Command::Explain { code } => explain(code.as_deref()),
@@ -188,6 +188,23 @@ fn run_policies(a: &mut Analysis, extra: &[PathBuf]) {
     let found = fg_policy::check_analysis(&runtime, a, &extra, &read);
     a.diagnostics.extend(found);
     fg_diag::sort_and_dedup(&mut a.diagnostics);
+}
+
+/// Policy findings for the language server: the stack's declared policies run after
+/// every analysis without errors. The WebAssembly engine starts with the first policy.
+fn lsp_policies() -> fg_lsp::engine::ExtraDiagnostics {
+    let runtime: std::sync::OnceLock<Option<fg_policy::Runtime>> = std::sync::OnceLock::new();
+    Box::new(move |a: &Analysis| {
+        if a.models.iter().all(|m| m.policies.is_empty()) {
+            return Vec::new();
+        }
+        let Some(runtime) = runtime.get_or_init(|| fg_policy::Runtime::new(Some(&cache_dir().join("wasmtime"))).ok())
+        else {
+            return Vec::new();
+        };
+        let read = |path: &str| std::fs::read(path).map_err(|e| e.to_string().to_lowercase());
+        fg_policy::check_analysis(runtime, a, &[], &read)
+    })
 }
 
 /// Where fgc keeps caches: `$FGC_CACHE_DIR`, else `$XDG_CACHE_HOME/fgc`, else `~/.cache/fgc`.

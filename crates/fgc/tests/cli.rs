@@ -131,3 +131,129 @@ fn fmt_check_names_files_and_fmt_rewrites_them() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(std::fs::read_to_string(&messy).expect("read"), "service {", "a file with errors was rewritten");
 }
+
+/// The plugins of `examples/policies`, built once.
+fn plugins() -> PathBuf {
+    static BUILT: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    match BUILT.get_or_init(fg_bench::policy_plugins) {
+        Ok(p) => p.clone(),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// `check` and `build` run declared policies and `--policy` ones; a deny finding fails
+/// both, and `build` then writes nothing.
+#[test]
+fn policies_fail_check_and_build() {
+    plugins();
+    let failing = root().join("tests/policy/min-tasks-fail.fg");
+    let cache = temp_dir("policy-cache");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_fgc")).args(args).env("FGC_CACHE_DIR", &cache).output().expect("run fgc")
+    };
+    let o = run(&["check", &failing.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("[min-tasks/min-tasks] `service.site` runs 1 task(s) in `prod`"), "{}", stdout(&o));
+
+    let out = temp_dir("policy-build");
+    let o = run(&["build", &failing.to_string_lossy(), "--env", "prod", "-o", &out.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(std::fs::read_dir(&out).expect("out dir").next().is_none(), "build wrote files despite a deny finding");
+    // In dev the floor is 1: the build goes through.
+    let o = run(&["build", &failing.to_string_lossy(), "--env", "dev", "-o", &out.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // `--policy`: an extra plugin, deny, empty config.
+    let passing = root().join("examples/two-services-path-routing.fg");
+    let hostile = plugins().join("hostile.wasm");
+    let o = run(&["check", &passing.to_string_lossy(), "--policy", &hostile.to_string_lossy(), "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(json["diagnostics"][0]["code"], "FG0601", "{json}");
+    assert_eq!(json["warnings"], 1);
+    assert_eq!(o.status.code(), Some(0));
+}
+
+/// A real client over stdio: policy findings reach the editor as diagnostics, at the
+/// declaration that produced the resource (in the imported file), and go away when the
+/// stack complies.
+#[test]
+fn language_server_reports_policy_findings() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    plugins();
+    let cache = temp_dir("lsp-policy");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fgc"))
+        .arg("lsp")
+        .env("FGC_CACHE_DIR", &cache)
+        .env("XDG_CACHE_HOME", &cache)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start fgc lsp");
+    let mut input = child.stdin.take().expect("stdin");
+    let mut output = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut send = |v: serde_json::Value| {
+        let body = v.to_string();
+        write!(input, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write");
+        input.flush().expect("flush");
+    };
+    let mut receive = move || -> serde_json::Value {
+        let mut len = 0;
+        loop {
+            let mut line = String::new();
+            output.read_line(&mut line).expect("read header");
+            if line == "\r\n" {
+                break;
+            }
+            if let Some(n) = line.strip_prefix("Content-Length: ") {
+                len = n.trim().parse().expect("length");
+            }
+        }
+        let mut body = vec![0; len];
+        output.read_exact(&mut body).expect("read body");
+        serde_json::from_slice(&body).expect("json")
+    };
+    let file = root().join("tests/policy/min-tasks-fail.fg").canonicalize().expect("path");
+    let uri = format!("file://{}", file.display());
+    let text = std::fs::read_to_string(&file).expect("read");
+    send(serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}));
+    while receive().get("id").is_none() {}
+    send(serde_json::json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+    let open = |text: &str, version: i32| {
+        serde_json::json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": uri, "languageId": "fg", "version": version, "text": text}}})
+    };
+    send(open(&text, 1));
+    // Diagnostics for the imported stack.fg, where `service site` is declared.
+    let mut findings = None;
+    for _ in 0..20 {
+        let m = receive();
+        if m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"].as_str().is_some_and(|u| u.ends_with("shared/stack.fg"))
+        {
+            findings = Some(m["params"]["diagnostics"].clone());
+            break;
+        }
+    }
+    let findings = findings.expect("diagnostics for shared/stack.fg");
+    assert_eq!(findings.as_array().map(Vec::len), Some(1), "{findings}");
+    assert_eq!(findings[0]["code"], "FG0601");
+    assert_eq!(findings[0]["range"]["start"]["line"], 36, "{findings}");
+    // Lower the floor: the finding goes away.
+    let fixed = text.replace("min = env { prod = 2, _ = 1 }", "min = 1");
+    send(serde_json::json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+        "textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]}}));
+    let mut cleared = false;
+    for _ in 0..20 {
+        let m = receive();
+        if m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"].as_str().is_some_and(|u| u.ends_with("shared/stack.fg"))
+        {
+            cleared = m["params"]["diagnostics"].as_array().is_some_and(Vec::is_empty);
+            break;
+        }
+    }
+    assert!(cleared, "the finding stayed after the fix");
+    send(serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}));
+    send(serde_json::json!({"jsonrpc": "2.0", "method": "exit"}));
+    let _ = child.wait();
+}

@@ -31,10 +31,10 @@ let s:num = '\%([0-9A-Za-z_.]\)\@<!-\=\d\+\%(\.\d\+\)\='
 " The standard library's enum values, kinds, types and the checker's built-in functions.
 let s:enums = 'blue_green\|complete\|cpu\|ecr\|healthy\|https\|http\|internal\|logs\|memory'
       \ . '\|mysql\|none\|on_demand\|per_zone\|postgres\|private\|public\|requests\|rolling'
-      \ . '\|s3\|secretsmanager\|single\|spot\|ssm\|start\|success'
-let s:kinds = 'service\|network\|balancer\|database'
+      \ . '\|s3\|secretsmanager\|single\|spot\|ssm\|start\|success\|deny\|warn'
+let s:kinds = 'service\|network\|balancer\|database\|policy'
 let s:prims = 'string\|text\|int\|number\|bool\|size\|duration\|percent\|cidr\|port\|cpu'
-      \ . '\|name\|secret\|action\|adjustment\|list\|map\|ref\|blocks'
+      \ . '\|name\|secret\|action\|adjustment\|data\|list\|map\|ref\|blocks'
 let s:builtins = 'ssm\|secret\|forward\|respond\|redirect'
 
 " ---------------------------------------------------------------- values

@@ -6,7 +6,7 @@
 import { StreamLanguage, type StreamParser, type StringStream } from "@codemirror/language";
 
 const KEYWORDS = new Set(["import", "app", "let", "env", "route", "host", "priority", "target", "step", "for", "kind", "enum", "out"]);
-const KINDS = new Set(["service", "network", "balancer", "database"]);
+const KINDS = new Set(["service", "network", "balancer", "database", "policy"]);
 const CALLS = new Set(["ssm", "secret", "forward", "respond", "redirect"]);
 const NAME = /^[A-Za-z_](?:[A-Za-z0-9_]|-(?=[A-Za-z0-9_]))*/;
 

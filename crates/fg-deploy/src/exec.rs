@@ -102,10 +102,12 @@ pub enum Outcome {
 /// Runs a plan. At most `parallel` calls are in flight; a resource starts when everything
 /// it depends on is done (creates and updates), or when everything that depends on it is
 /// gone (deletes, which run first, together with the old halves of replacements).
+#[allow(clippy::too_many_arguments)]
 pub async fn apply<C: Cloud>(
     cloud: Arc<C>,
     plan: &Plan,
     want: &[Desired],
+    data: &Data,
     state: State,
     file: &StateFile,
     parallel: usize,
@@ -163,6 +165,7 @@ pub async fn apply<C: Cloud>(
             (id.to_string(), deps.iter().filter(|d| todo.contains_key(d.as_str())).cloned().collect())
         })
         .collect();
+    let data = Arc::new(data.clone());
     let want: Arc<BTreeMap<String, (Desired, Vec<AttrChange>)>> = Arc::new(
         todo.values()
             .filter_map(|c| {
@@ -176,10 +179,10 @@ pub async fn apply<C: Cloud>(
     );
     let r = run
         .walk(blockers, events, move |cloud, state, id| {
-            let want = want.clone();
+            let (want, data) = (want.clone(), data.clone());
             async move {
                 let Some((d, changes)) = want.get(&id) else { return Ok(None) };
-                let resolved = resolve(d, &lock(&state));
+                let resolved = resolve(d, &lock(&state), &data);
                 let have = lock(&state).resources.get(&id).cloned();
                 let created = match have {
                     Some(have) => cloud.update(&resolved, &have, changes).await?,
@@ -297,29 +300,37 @@ impl<C: Cloud> Runner<'_, C> {
     }
 }
 
-/// The plain-JSON attributes of a resource, references resolved from the state.
-pub fn resolve(d: &Desired, state: &State) -> Resolved {
+/// What data sources read (the account, the partition, the zones), by id and attribute.
+pub type Data = BTreeMap<String, BTreeMap<String, String>>;
+
+/// The plain-JSON attributes of a resource, references resolved from the state (or the
+/// data sources).
+pub fn resolve(d: &Desired, state: &State, data: &Data) -> Resolved {
     let attrs = d
         .attrs
         .as_array()
         .map(Vec::as_slice)
         .unwrap_or_default()
         .iter()
-        .filter_map(|pair| Some((pair.get(0)?.as_str()?.to_string(), plain(pair.get(1)?, state))))
+        .filter_map(|pair| Some((pair.get(0)?.as_str()?.to_string(), plain(pair.get(1)?, state, data))))
         .collect();
     Resolved { id: d.id.clone(), kind: d.kind.clone(), attrs }
 }
 
-fn plain(v: &Value, state: &State) -> Value {
+fn plain(v: &Value, state: &State, data: &Data) -> Value {
     let output = |r: &Value| {
         let id = r.get("id").and_then(Value::as_str).unwrap_or_default();
         let attr = r.get("attr").and_then(Value::as_str).unwrap_or_default();
-        state.resources.get(id).and_then(|d| d.outputs.get(attr)).cloned().unwrap_or_default()
+        let found = state.resources.get(id).map(|d| &d.outputs).or_else(|| data.get(id));
+        found.and_then(|o| o.get(attr)).cloned().unwrap_or_default()
     };
     let pairs = |x: &Value| {
         let items = x.as_array().map(Vec::as_slice).unwrap_or_default();
         Value::Object(
-            items.iter().filter_map(|p| Some((p.get(0)?.as_str()?.to_string(), plain(p.get(1)?, state)))).collect(),
+            items
+                .iter()
+                .filter_map(|p| Some((p.get(0)?.as_str()?.to_string(), plain(p.get(1)?, state, data))))
+                .collect(),
         )
     };
     let (Some(kind), Some(x)) = (v.get("type").and_then(Value::as_str), v.get("value")) else {
@@ -327,9 +338,9 @@ fn plain(v: &Value, state: &State) -> Value {
     };
     match kind {
         "str" | "int" | "num" | "bool" => x.clone(),
-        "list" => {
-            Value::Array(x.as_array().map(Vec::as_slice).unwrap_or_default().iter().map(|i| plain(i, state)).collect())
-        }
+        "list" => Value::Array(
+            x.as_array().map(Vec::as_slice).unwrap_or_default().iter().map(|i| plain(i, state, data)).collect(),
+        ),
         "map" | "block" => pairs(x),
         "ref" => Value::String(output(x)),
         "template" => Value::String(
@@ -343,7 +354,7 @@ fn plain(v: &Value, state: &State) -> Value {
                 })
                 .collect(),
         ),
-        "json" => Value::String(plain(x, state).to_string()),
+        "json" => Value::String(plain(x, state, data).to_string()),
         _ => Value::Null,
     }
 }

@@ -13,7 +13,7 @@ pub mod graph;
 pub mod plan;
 pub mod state;
 
-pub use exec::{Cloud, CloudError, Created, Event, Outcome, Resolved, apply};
+pub use exec::{Cloud, CloudError, Created, Data, Event, Outcome, Resolved, apply};
 pub use plan::{Action, AttrChange, Change, Desired, Plan, desired, plan, render};
 pub use state::{Deployed, State, StateError, StateFile};
 

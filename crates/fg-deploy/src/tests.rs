@@ -117,7 +117,7 @@ fn temp(name: &str) -> std::path::PathBuf {
 async fn run(fake: &Arc<Fake>, want: &[Desired], path: &std::path::Path) -> (Plan, Outcome) {
     let (file, state) = StateFile::open(path, || State::new("app", "dev", "eu-west-1")).expect("lock");
     let p = plan("app", "dev", want, &state, &|k, a| fake.immutable(k, a));
-    let (_, outcome) = apply(fake.clone(), &p, want, state, &file, 4, &|_| {}).await;
+    let (_, outcome) = apply(fake.clone(), &p, want, &Data::new(), state, &file, 4, &|_| {}).await;
     (p, outcome)
 }
 
@@ -263,8 +263,7 @@ fn order_and_depth() {
 async fn a_real_ir_applies_and_converges() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let entry = root.join("examples/two-services-path-routing.fg");
-    let host = fg_check::MemoryHost::new()
-        .with("stack.fg", &std::fs::read_to_string(&entry).expect("read example"));
+    let host = fg_check::MemoryHost::new().with("stack.fg", &std::fs::read_to_string(&entry).expect("read example"));
     let a = fg_check::analyze(&host, "stack.fg", &fg_check::Options::default());
     let ir = fg_ir::lower(&a.model, &a.sources);
     let want = desired(&ir);

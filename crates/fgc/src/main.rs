@@ -52,6 +52,43 @@ enum Command {
         #[arg(long = "policy", value_name = "FILE")]
         policies: Vec<PathBuf>,
     },
+    /// Show what `apply` would change: the IR against the recorded state.
+    Plan {
+        /// The entry file of the stack.
+        file: PathBuf,
+        #[command(flatten)]
+        deploy: DeployArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Deploy a stack through the AWS SDK: plan, confirm, apply. Exit status 0 when
+    /// nothing changed, 2 when changes were applied, 1 on failure.
+    Apply {
+        /// The entry file of the stack.
+        file: PathBuf,
+        #[command(flatten)]
+        deploy: DeployArgs,
+        /// Apply without asking.
+        #[arg(long)]
+        auto_approve: bool,
+        /// AWS calls in flight at most.
+        #[arg(long, default_value_t = 8)]
+        parallel: usize,
+    },
+    /// Delete everything a stack deployed, dependents first.
+    Destroy {
+        /// The entry file of the stack.
+        file: PathBuf,
+        #[command(flatten)]
+        deploy: DeployArgs,
+        /// Destroy without asking.
+        #[arg(long)]
+        auto_approve: bool,
+        /// AWS calls in flight at most.
+        #[arg(long, default_value_t = 8)]
+        parallel: usize,
+    },
     /// Draw a stack: its architecture or its resource graph, as SVG, Mermaid or DOT.
     Graph {
         /// The entry file of the stack.
@@ -98,6 +135,26 @@ enum Command {
     Completions { shell: clap_complete::Shell },
 }
 
+/// Where and as whom `plan`, `apply` and `destroy` work.
+#[derive(clap::Args, Clone)]
+struct DeployArgs {
+    /// The environment (the app's first when omitted).
+    #[arg(long)]
+    env: Option<String>,
+    /// The state file (`.fgc/state/<app>-<env>.json` beside the entry file by default).
+    #[arg(long)]
+    state: Option<PathBuf>,
+    /// The AWS region (the app's by default).
+    #[arg(long)]
+    region: Option<String>,
+    /// The AWS profile (the default credential chain otherwise).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Send every AWS call to this endpoint, such as an emulator's.
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Emit {
     Terraform,
@@ -141,6 +198,11 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { files, env, format, policies } => check(&files, env, format, &policies),
         Command::Build { file, env, out, emit, policies } => build(&file, env, &out, emit, &policies),
+        Command::Plan { file, deploy, format } => plan(&file, &deploy, format),
+        Command::Apply { file, deploy, auto_approve, parallel } => apply(&file, &deploy, auto_approve, parallel, false),
+        Command::Destroy { file, deploy, auto_approve, parallel } => {
+            apply(&file, &deploy, auto_approve, parallel, true)
+        }
         Command::Graph { file, env, format, level, out } => graph(&file, env, format, level, out.as_deref()),
         Command::Fmt { paths, check } => fmt(&paths, check),
         Command::Lsp => {
@@ -354,6 +416,115 @@ fn build(file: &Path, env: Option<String>, out: &Path, emit: Emit, policies: &[P
             eprintln!("error: cannot write to `{}`: {e}", out.display());
             ExitCode::from(1)
         }
+    }
+}
+
+/// Checks the stack (policies included) and lowers it for `plan`, `apply`, `destroy`.
+fn lower_for_deploy(file: &Path, args: &DeployArgs) -> Result<(fg_ir::Ir, fg_aws::run::Run), ExitCode> {
+    let opts = Options { env: args.env.clone(), all_envs: false };
+    let mut a = analyze(&FsHost, &file.to_string_lossy(), &opts);
+    run_policies(&mut a, &[]);
+    if !a.diagnostics.is_empty() {
+        eprint!("{}", render::human(&a.sources, &a.diagnostics, color_enabled()));
+    }
+    if a.has_errors() {
+        eprintln!("{}; nothing deployed", render::summary(&a.diagnostics));
+        return Err(ExitCode::from(1));
+    }
+    let ir = fg_ir::lower(&a.model, &a.sources);
+    let state = args.state.clone().unwrap_or_else(|| fg_aws::run::default_state_path(file, &ir.app, &ir.env));
+    let target = fg_aws::Target {
+        region: args.region.clone().unwrap_or_else(|| ir.region.clone()),
+        profile: args.profile.clone(),
+        endpoint: args.endpoint_url.clone(),
+    };
+    Ok((ir, fg_aws::run::Run { target, state, parallel: 8 }))
+}
+
+fn plan(file: &Path, args: &DeployArgs, format: Format) -> ExitCode {
+    let (ir, run) = match lower_for_deploy(file, args) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    match fg_aws::run::plan(&ir, &run.state) {
+        Ok(p) => {
+            match format {
+                Format::Human => print!("{}", fg_deploy::render(&p)),
+                Format::Json => println!("{}", serde_json::to_string_pretty(&p).unwrap_or_default()),
+            }
+            if p.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn apply(file: &Path, args: &DeployArgs, auto_approve: bool, parallel: usize, destroy: bool) -> ExitCode {
+    let (ir, mut run) = match lower_for_deploy(file, args) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    run.parallel = parallel;
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let confirm = move |p: &fg_deploy::Plan| {
+        print!("{}", fg_deploy::render(p));
+        if auto_approve {
+            return true;
+        }
+        print!("\nApply these changes to `{}` ({})? Only `yes` is accepted: ", p.app, p.env);
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        answer.trim() == "yes"
+    };
+    let events = |e: fg_deploy::Event| match e {
+        fg_deploy::Event::Finished { id, .. } => println!("  done    {id}"),
+        fg_deploy::Event::Failed { id, error } => eprintln!("  failed  {id}: {}", error.message),
+        fg_deploy::Event::Started { .. } => {}
+    };
+    let report = runtime.block_on(fg_aws::run::apply(&ir, &run, destroy, &confirm, &events));
+    match report {
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+        Ok(r) => match r.outcome {
+            None if r.plan.is_empty() => {
+                print!("{}", fg_deploy::render(&r.plan));
+                ExitCode::SUCCESS
+            }
+            None => {
+                println!("Nothing changed.");
+                ExitCode::from(1)
+            }
+            Some(fg_deploy::Outcome::Done { changed }) => {
+                println!("\nApplied: {changed} resources changed with {} AWS calls.", r.calls);
+                ExitCode::from(2)
+            }
+            Some(fg_deploy::Outcome::Failed { changed, failures }) => {
+                eprintln!("\n{changed} resources changed; {} failed:", failures.len());
+                for (id, e) in failures {
+                    eprintln!("  × {id}: {}", e.message);
+                    if let Some(h) = e.help {
+                        eprintln!("    help: {h}");
+                    }
+                }
+                eprintln!("The state records what was done; run `fgc apply` again to continue.");
+                ExitCode::from(1)
+            }
+            Some(fg_deploy::Outcome::State(e)) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        },
     }
 }
 

@@ -1,0 +1,71 @@
+//! `fgc plan`, `fgc apply` and `fgc destroy` without the command line: state, plan,
+//! confirmation (asked of the caller), data sources, execution.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use fg_deploy::{Data, Desired, Event, Outcome, Plan, State, StateFile};
+
+use crate::{Aws, Target};
+
+/// One run's settings.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub target: Target,
+    /// The state file of this stack and environment.
+    pub state: PathBuf,
+    /// Calls in flight at most.
+    pub parallel: usize,
+}
+
+/// Where the state of a stack lives by default: `.fgc/state/<app>-<env>.json` beside the
+/// entry file.
+pub fn default_state_path(entry: &Path, app: &str, env: &str) -> PathBuf {
+    let dir = entry.parent().unwrap_or(Path::new("."));
+    dir.join(".fgc").join("state").join(format!("{app}-{env}.json"))
+}
+
+/// What an apply or destroy did.
+#[derive(Debug)]
+pub struct Report {
+    pub plan: Plan,
+    /// `None` when the plan was empty or not confirmed.
+    pub outcome: Option<Outcome>,
+    /// Mutating AWS calls made.
+    pub calls: usize,
+}
+
+/// The plan for the IR against the recorded state (without locking it).
+pub fn plan(ir: &fg_ir::Ir, state_path: &Path) -> Result<Plan, String> {
+    let state = fg_deploy::state::read(state_path).map_err(|e| e.to_string())?.unwrap_or_default();
+    Ok(fg_deploy::plan(&ir.app, &ir.env, &fg_deploy::desired(ir), &state, &crate::immutable))
+}
+
+/// Plans, asks `confirm`, and applies. `destroy` plans the removal of everything.
+pub async fn apply(
+    ir: &fg_ir::Ir,
+    run: &Run,
+    destroy: bool,
+    confirm: &(dyn Fn(&Plan) -> bool + Send + Sync),
+    events: &(dyn Fn(Event) + Send + Sync),
+) -> Result<Report, String> {
+    let (file, state) =
+        StateFile::open(&run.state, || State::new(&ir.app, &ir.env, &ir.region)).map_err(|e| e.to_string())?;
+    let want: Vec<Desired> = if destroy { Vec::new() } else { fg_deploy::desired(ir) };
+    let plan = fg_deploy::plan(&ir.app, &ir.env, &want, &state, &crate::immutable);
+    if plan.is_empty() || !confirm(&plan) {
+        return Ok(Report { plan, outcome: None, calls: 0 });
+    }
+    let aws = Arc::new(Aws::connect(&run.target, ir.tags.clone().into_iter().collect()).await);
+    let mut data = Data::new();
+    if !destroy {
+        for r in ir.resources.iter().filter(|r| r.data) {
+            data.insert(r.id.clone(), aws.read_data(&r.kind).await.map_err(|e| e.message)?);
+        }
+    }
+    let (_, outcome) =
+        fg_deploy::apply(aws.clone(), &plan, &want, &data, state, &file, run.parallel.max(1), events).await;
+    let calls = aws.calls.load(Ordering::Relaxed);
+    Ok(Report { plan, outcome: Some(outcome), calls })
+}

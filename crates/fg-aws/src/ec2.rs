@@ -23,6 +23,7 @@ pub const KINDS: &[&str] = &[
     "aws_vpc_security_group_ingress_rule",
     "aws_vpc_security_group_egress_rule",
     "aws_flow_log",
+    "aws_vpc_endpoint",
 ];
 
 fn tag_spec(aws: &Aws, r: &Resolved, kind: ResourceType) -> TagSpecification {
@@ -30,8 +31,18 @@ fn tag_spec(aws: &Aws, r: &Resolved, kind: ResourceType) -> TagSpecification {
     TagSpecification::builder().resource_type(kind).set_tags(Some(tags.collect())).build()
 }
 
-fn by_tag(id: &str) -> Filter {
-    Filter::builder().name("tag:fgc:id").values(id).build()
+impl Aws {
+    /// Finds what this stack (app and environment) created for the resource `id`: ids
+    /// repeat across stacks (`network.vpc/vpc`), the stack's tags tell them apart.
+    fn by_tag(&self, id: &str) -> Vec<Filter> {
+        let mut filters = vec![Filter::builder().name("tag:fgc:id").values(id).build()];
+        for key in ["fgc:app", "fgc:env"] {
+            if let Some(v) = self.stack_tags.get(key) {
+                filters.push(Filter::builder().name(format!("tag:{key}")).values(v).build());
+            }
+        }
+        filters
+    }
 }
 
 pub async fn adopt(aws: &Aws, r: &Resolved) -> Result<Option<Created>, CloudError> {
@@ -41,7 +52,7 @@ pub async fn adopt(aws: &Aws, r: &Resolved) -> Result<Option<Created>, CloudErro
             let out = aws
                 .ec2
                 .describe_vpcs()
-                .filters(by_tag(&r.id))
+                .set_filters(Some(aws.by_tag(&r.id)))
                 .send()
                 .await
                 .map_err(|e| error("ec2:DescribeVpcs", e))?;
@@ -51,7 +62,7 @@ pub async fn adopt(aws: &Aws, r: &Resolved) -> Result<Option<Created>, CloudErro
             let out = aws
                 .ec2
                 .describe_subnets()
-                .filters(by_tag(&r.id))
+                .set_filters(Some(aws.by_tag(&r.id)))
                 .send()
                 .await
                 .map_err(|e| error("ec2:DescribeSubnets", e))?;
@@ -61,7 +72,7 @@ pub async fn adopt(aws: &Aws, r: &Resolved) -> Result<Option<Created>, CloudErro
             let out = aws
                 .ec2
                 .describe_internet_gateways()
-                .filters(by_tag(&r.id))
+                .set_filters(Some(aws.by_tag(&r.id)))
                 .send()
                 .await
                 .map_err(|e| error("ec2:DescribeInternetGateways", e))?;
@@ -71,7 +82,7 @@ pub async fn adopt(aws: &Aws, r: &Resolved) -> Result<Option<Created>, CloudErro
             let out = aws
                 .ec2
                 .describe_route_tables()
-                .filters(by_tag(&r.id))
+                .set_filters(Some(aws.by_tag(&r.id)))
                 .send()
                 .await
                 .map_err(|e| error("ec2:DescribeRouteTables", e))?;
@@ -81,7 +92,7 @@ pub async fn adopt(aws: &Aws, r: &Resolved) -> Result<Option<Created>, CloudErro
             let out = aws
                 .ec2
                 .describe_addresses()
-                .filters(by_tag(&r.id))
+                .set_filters(Some(aws.by_tag(&r.id)))
                 .send()
                 .await
                 .map_err(|e| error("ec2:DescribeAddresses", e))?;
@@ -94,7 +105,7 @@ pub async fn adopt(aws: &Aws, r: &Resolved) -> Result<Option<Created>, CloudErro
             let out = aws
                 .ec2
                 .describe_nat_gateways()
-                .filter(by_tag(&r.id))
+                .set_filter(Some(aws.by_tag(&r.id)))
                 .send()
                 .await
                 .map_err(|e| error("ec2:DescribeNatGateways", e))?;
@@ -110,7 +121,7 @@ pub async fn adopt(aws: &Aws, r: &Resolved) -> Result<Option<Created>, CloudErro
             let out = aws
                 .ec2
                 .describe_security_groups()
-                .filters(by_tag(&r.id))
+                .set_filters(Some(aws.by_tag(&r.id)))
                 .send()
                 .await
                 .map_err(|e| error("ec2:DescribeSecurityGroups", e))?;
@@ -120,7 +131,7 @@ pub async fn adopt(aws: &Aws, r: &Resolved) -> Result<Option<Created>, CloudErro
             let out = aws
                 .ec2
                 .describe_flow_logs()
-                .filter(by_tag(&r.id))
+                .set_filter(Some(aws.by_tag(&r.id)))
                 .send()
                 .await
                 .map_err(|e| error("ec2:DescribeFlowLogs", e))?;
@@ -154,6 +165,19 @@ pub async fn adopt(aws: &Aws, r: &Resolved) -> Result<Option<Created>, CloudErro
             one(found.and_then(|a| a.route_table_association_id()))
         }
         // Taking over the VPC's own group is idempotent: it always goes through create.
+        "aws_vpc_endpoint" => {
+            let out = aws
+                .ec2
+                .describe_vpc_endpoints()
+                .set_filters(Some(aws.by_tag(&r.id)))
+                .send()
+                .await
+                .map_err(|e| error("ec2:DescribeVpcEndpoints", e))?;
+            let live = out.vpc_endpoints().iter().find(|v| {
+                !matches!(v.state(), Some(aws_sdk_ec2::types::State::Deleted | aws_sdk_ec2::types::State::Deleting))
+            });
+            one(live.and_then(|v| v.vpc_endpoint_id()))
+        }
         // Rules are found by what they allow; a duplicate is refused by EC2 and adopted then.
         _ => None,
     })
@@ -321,6 +345,23 @@ pub async fn create(aws: &Aws, r: &Resolved) -> Result<Created, CloudError> {
             Ok(created(&id, &[("arn", out.security_group_arn().unwrap_or_default())]))
         }
         "aws_vpc_security_group_ingress_rule" | "aws_vpc_security_group_egress_rule" => rule(aws, r).await,
+        "aws_vpc_endpoint" => {
+            let out = aws
+                .ec2
+                .create_vpc_endpoint()
+                .vpc_id(s(r, "vpc_id"))
+                .service_name(s(r, "service_name"))
+                .vpc_endpoint_type(aws_sdk_ec2::types::VpcEndpointType::from(s(r, "vpc_endpoint_type")))
+                .set_subnet_ids(Some(crate::strings(r, "subnet_ids")).filter(|v| !v.is_empty()))
+                .set_security_group_ids(Some(crate::strings(r, "security_group_ids")).filter(|v| !v.is_empty()))
+                .set_route_table_ids(Some(crate::strings(r, "route_table_ids")).filter(|v| !v.is_empty()))
+                .set_private_dns_enabled(crate::boolean(r, "private_dns_enabled"))
+                .tag_specifications(tag_spec(aws, r, ResourceType::VpcEndpoint))
+                .send()
+                .await
+                .map_err(|e| error("ec2:CreateVpcEndpoint", e))?;
+            Ok(created(out.vpc_endpoint().and_then(|v| v.vpc_endpoint_id()).unwrap_or_default(), &[]))
+        }
         "aws_flow_log" => {
             let out = aws
                 .ec2
@@ -629,6 +670,14 @@ pub async fn delete(aws: &Aws, _id: &str, have: &Deployed) -> Result<(), CloudEr
                 .map(drop)
                 .map_err(|e| error("ec2:RevokeSecurityGroupEgress", e))
         }
+        "aws_vpc_endpoint" => aws
+            .ec2
+            .delete_vpc_endpoints()
+            .vpc_endpoint_ids(p)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| error("ec2:DeleteVpcEndpoints", e)),
         "aws_flow_log" => aws
             .ec2
             .delete_flow_logs()

@@ -280,6 +280,12 @@ pub async fn create(aws: &Aws, r: &Resolved) -> Result<Created, CloudError> {
                 .set_load_balancers(Some(balancers))
                 .set_health_check_grace_period_seconds(int(r, "health_check_grace_period_seconds").map(|n| n as i32))
                 .deployment_configuration(deployment(r))
+                .set_deployment_controller(r.get("deployment_controller").and_then(|d| {
+                    aws_sdk_ecs::types::DeploymentController::builder()
+                        .r#type(aws_sdk_ecs::types::DeploymentControllerType::from(text(d, "type")?.as_str()))
+                        .build()
+                        .ok()
+                }))
                 .set_enable_ecs_managed_tags(boolean(r, "enable_ecs_managed_tags"))
                 .set_propagate_tags(r.str("propagate_tags").map(PropagateTags::from))
                 .set_tags(Some(tags(aws, r)))
@@ -317,10 +323,16 @@ pub async fn update(aws: &Aws, r: &Resolved, have: &Deployed, changed: &[&str]) 
                 .update_service()
                 .cluster(s(r, "cluster"))
                 .service(s(r, "name"))
-                .task_definition(s(r, "task_definition"))
-                .set_network_configuration(network(r))
                 .set_health_check_grace_period_seconds(int(r, "health_check_grace_period_seconds").map(|n| n as i32))
                 .deployment_configuration(deployment(r));
+            // Only what changed: a blue/green service refuses a task definition or network
+            // change outside CodeDeploy.
+            if changed.contains(&"task_definition") {
+                call = call.task_definition(s(r, "task_definition"));
+            }
+            if changed.contains(&"network_configuration") {
+                call = call.set_network_configuration(network(r));
+            }
             if changed.contains(&"desired_count") {
                 call = call.desired_count(int(r, "desired_count").unwrap_or(1) as i32);
             }

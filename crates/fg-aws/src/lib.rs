@@ -1,8 +1,8 @@
 //! The AWS SDK cloud for fg-deploy: one handler per IR resource kind, on tokio.
 //!
 //! [`Aws`] implements `fg_deploy::Cloud`: it creates, updates, deletes and adopts
-//! resources through the AWS SDK for Rust (EC2, ELBv2, ECS, IAM, CloudWatch Logs, KMS,
-//! STS), tags everything it creates with the stack's tags and its `fgc:id`, and turns
+//! resources through the AWS SDK for Rust (EC2, ELBv2, ECS, IAM, CloudWatch Logs and
+//! alarms, KMS, Application Auto Scaling, CodeDeploy, RDS, STS), tags everything it creates with the stack's tags and its `fgc:id`, and turns
 //! AWS errors into messages with help (the missing permission on AccessDenied, what
 //! exists on a name conflict). Throttling and 5xx answers are retried by the SDK's
 //! standard retry strategy with backoff, with more attempts than its default.
@@ -16,6 +16,7 @@ mod ecs;
 mod elb;
 mod iam;
 pub mod run;
+mod scaling;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -41,6 +42,10 @@ pub struct Aws {
     pub(crate) logs: aws_sdk_cloudwatchlogs::Client,
     pub(crate) kms: aws_sdk_kms::Client,
     pub(crate) sts: aws_sdk_sts::Client,
+    pub(crate) rds: aws_sdk_rds::Client,
+    pub(crate) scaling: aws_sdk_applicationautoscaling::Client,
+    pub(crate) cloudwatch: aws_sdk_cloudwatch::Client,
+    pub(crate) codedeploy: aws_sdk_codedeploy::Client,
     pub(crate) region: String,
     /// `fgc:app`, `fgc:env` and the app's tags.
     pub(crate) stack_tags: BTreeMap<String, String>,
@@ -68,6 +73,10 @@ impl Aws {
             logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
             kms: aws_sdk_kms::Client::new(&conf),
             sts: aws_sdk_sts::Client::new(&conf),
+            rds: aws_sdk_rds::Client::new(&conf),
+            scaling: aws_sdk_applicationautoscaling::Client::new(&conf),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&conf),
+            codedeploy: aws_sdk_codedeploy::Client::new(&conf),
             region: target.region.clone(),
             stack_tags,
             calls: AtomicUsize::new(0),
@@ -140,6 +149,7 @@ impl fg_deploy::Cloud for Aws {
             k if elb::KINDS.contains(&k) => elb::adopt(self, r).await,
             k if ecs::KINDS.contains(&k) => ecs::adopt(self, r).await,
             k if iam::KINDS.contains(&k) => iam::adopt(self, r).await,
+            k if scaling::KINDS.contains(&k) => scaling::adopt(self, r).await,
             other => Err(unsupported(other)),
         }
     }
@@ -150,6 +160,7 @@ impl fg_deploy::Cloud for Aws {
             k if elb::KINDS.contains(&k) => elb::create(self, r).await,
             k if ecs::KINDS.contains(&k) => ecs::create(self, r).await,
             k if iam::KINDS.contains(&k) => iam::create(self, r).await,
+            k if scaling::KINDS.contains(&k) => scaling::create(self, r).await,
             other => Err(unsupported(other)),
         }
     }
@@ -161,6 +172,7 @@ impl fg_deploy::Cloud for Aws {
             k if elb::KINDS.contains(&k) => elb::update(self, r, have, &names).await,
             k if ecs::KINDS.contains(&k) => ecs::update(self, r, have, &names).await,
             k if iam::KINDS.contains(&k) => iam::update(self, r, have, &names).await,
+            k if scaling::KINDS.contains(&k) => scaling::update(self, r, have, &names).await,
             other => Err(unsupported(other)),
         }
     }
@@ -171,6 +183,7 @@ impl fg_deploy::Cloud for Aws {
             k if elb::KINDS.contains(&k) => elb::delete(self, have).await,
             k if ecs::KINDS.contains(&k) => ecs::delete(self, have).await,
             k if iam::KINDS.contains(&k) => iam::delete(self, have).await,
+            k if scaling::KINDS.contains(&k) => scaling::delete(self, have).await,
             other => Err(unsupported(other)),
         }
     }
@@ -203,6 +216,19 @@ pub fn immutable(kind: &str, attr: &str) -> bool {
         "aws_iam_role_policy" => ["name", "role"].contains(&attr),
         "aws_cloudwatch_log_group" => ["name", "kms_key_id"].contains(&attr),
         "aws_kms_key" => false,
+        "aws_vpc_endpoint" => ["vpc_id", "service_name", "vpc_endpoint_type"].contains(&attr),
+        "aws_appautoscaling_target" => ["service_namespace", "scalable_dimension", "resource_id"].contains(&attr),
+        "aws_appautoscaling_policy" | "aws_appautoscaling_scheduled_action" => {
+            ["name", "service_namespace", "scalable_dimension", "resource_id"].contains(&attr)
+        }
+        "aws_cloudwatch_metric_alarm" => attr == "alarm_name",
+        "aws_codedeploy_app" => ["name", "compute_platform"].contains(&attr),
+        "aws_codedeploy_deployment_group" => ["app_name", "deployment_group_name"].contains(&attr),
+        "aws_db_subnet_group" => attr == "name",
+        "aws_db_instance" => {
+            ["identifier", "engine", "db_name", "username", "storage_encrypted", "db_subnet_group_name", "port"]
+                .contains(&attr)
+        }
         // Task definitions are immutable: a change is a new revision. Rules, routes,
         // associations and flow logs have nothing to update.
         "aws_ecs_task_definition"

@@ -164,7 +164,19 @@ pub async fn adopt(aws: &Aws, r: &Resolved) -> Result<Option<Created>, CloudErro
                 out.route_tables().iter().flat_map(|t| t.associations()).find(|a| a.subnet_id() == Some(subnet));
             one(found.and_then(|a| a.route_table_association_id()))
         }
-        // Taking over the VPC's own group is idempotent: it always goes through create.
+        "aws_default_security_group" => {
+            // Taken over once tagged, which is the last step of taking it over.
+            let id = default_group(aws, s(r, "vpc_id")).await?;
+            let out = aws
+                .ec2
+                .describe_security_groups()
+                .group_ids(&id)
+                .set_filters(Some(aws.by_tag(&r.id)))
+                .send()
+                .await
+                .map_err(|e| error("ec2:DescribeSecurityGroups", e))?;
+            (!out.security_groups().is_empty()).then(|| created(&id, &[]))
+        }
         "aws_vpc_endpoint" => {
             let out = aws
                 .ec2
@@ -178,7 +190,20 @@ pub async fn adopt(aws: &Aws, r: &Resolved) -> Result<Option<Created>, CloudErro
             });
             one(live.and_then(|v| v.vpc_endpoint_id()))
         }
-        // Rules are found by what they allow; a duplicate is refused by EC2 and adopted then.
+        "aws_vpc_security_group_ingress_rule" | "aws_vpc_security_group_egress_rule" => {
+            let out = aws
+                .ec2
+                .describe_security_group_rules()
+                .set_filters(Some(aws.by_tag(&r.id)))
+                .send()
+                .await
+                .map_err(|e| error("ec2:DescribeSecurityGroupRules", e))?;
+            let group = s(r, "security_group_id");
+            out.security_group_rules()
+                .first()
+                .and_then(|x| x.security_group_rule_id())
+                .map(|id| created(id, &[("security_group_rule_id", id), ("security_group_id", group)]))
+        }
         _ => None,
     })
 }

@@ -73,8 +73,37 @@ pub async fn adopt(aws: &Aws, r: &Resolved) -> Result<Option<Created>, CloudErro
                 .and_then(|x| x.service_arn())
                 .map(|arn| created(arn, &[("arn", arn), ("name", s(r, "name")), ("cluster", s(r, "cluster"))])))
         }
-        // Registering the same task definition again only adds a revision; capacity
-        // providers are a setting of the cluster, idempotent to put.
+        "aws_ecs_task_definition" => {
+            // The family's latest revision, if it is the one this stack registered.
+            let out = aws
+                .ecs
+                .describe_task_definition()
+                .task_definition(s(r, "family"))
+                .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
+                .send()
+                .await;
+            let Ok(out) = out else { return Ok(None) };
+            let ours = out.tags().iter().any(|t| t.key() == Some("fgc:id") && t.value() == Some(r.id.as_str()));
+            Ok(out.task_definition().filter(|_| ours).and_then(|td| {
+                let arn = td.task_definition_arn()?;
+                Some(created(
+                    arn,
+                    &[("arn", arn), ("revision", &td.revision().to_string()), ("family", s(r, "family"))],
+                ))
+            }))
+        }
+        "aws_ecs_cluster_capacity_providers" => {
+            let name = s(r, "cluster_name");
+            let out = aws
+                .ecs
+                .describe_clusters()
+                .clusters(name)
+                .send()
+                .await
+                .map_err(|e| error("ecs:DescribeClusters", e))?;
+            let set = out.clusters().iter().any(|c| c.status() == Some("ACTIVE") && !c.capacity_providers().is_empty());
+            Ok(set.then(|| created(name, &[])))
+        }
         _ => Ok(None),
     }
 }

@@ -41,8 +41,39 @@ pub async fn adopt(aws: &Aws, r: &Resolved) -> Result<Option<Created>, CloudErro
                 .map_err(|e| error("logs:DescribeLogGroups", e))?;
             Ok(out.log_groups().iter().find(|g| g.log_group_name() == Some(name)).map(|g| log_created(name, g.arn())))
         }
-        // Putting a policy or attaching one again changes nothing; keys are found by tag
-        // only at a cost (one call per key), and a duplicate key costs nothing but a key.
+        "aws_kms_key" => {
+            // One call per key: only done when the state lost track of one.
+            let keys = aws.kms.list_keys().send().await.map_err(|e| error("kms:ListKeys", e))?;
+            for k in keys.keys() {
+                let Some(id) = k.key_id() else { continue };
+                let Ok(tags) = aws.kms.list_resource_tags().key_id(id).send().await else { continue };
+                let tagged =
+                    |key: &str, value: &str| tags.tags().iter().any(|t| t.tag_key() == key && t.tag_value() == value);
+                let stack = aws.stack_tags.iter().all(|(k, v)| !k.starts_with("fgc:") || tagged(k, v));
+                if tagged("fgc:id", &r.id) && stack {
+                    let meta =
+                        aws.kms.describe_key().key_id(id).send().await.map_err(|e| error("kms:DescribeKey", e))?;
+                    let Some(m) =
+                        meta.key_metadata().filter(|m| m.key_state() == Some(&aws_sdk_kms::types::KeyState::Enabled))
+                    else {
+                        continue;
+                    };
+                    return Ok(Some(created(id, &[("key_id", id), ("arn", m.arn().unwrap_or_default())])));
+                }
+            }
+            Ok(None)
+        }
+        "aws_iam_role_policy" => {
+            let (role, name) = (s(r, "role"), s(r, "name"));
+            let found = aws.iam.get_role_policy().role_name(role).policy_name(name).send().await.is_ok();
+            Ok(found.then(|| created(&format!("{role}:{name}"), &[("role", role), ("name", name)])))
+        }
+        "aws_iam_role_policy_attachment" => {
+            let (role, arn) = (s(r, "role"), s(r, "policy_arn"));
+            let out = aws.iam.list_attached_role_policies().role_name(role).send().await;
+            let found = out.is_ok_and(|o| o.attached_policies().iter().any(|p| p.policy_arn() == Some(arn)));
+            Ok(found.then(|| created(&format!("{role}|{arn}"), &[("role", role), ("policy_arn", arn)])))
+        }
         _ => Ok(None),
     }
 }

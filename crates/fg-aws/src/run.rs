@@ -69,3 +69,44 @@ pub async fn apply(
     let calls = aws.calls.load(Ordering::Relaxed);
     Ok(Report { plan, outcome: Some(outcome), calls })
 }
+
+/// Rebuilds a lost (or partial) state from what AWS has: every resource of the IR is
+/// looked for by its `fgc:id` tag (or its name), in dependency order so that references
+/// resolve, and recorded when found. Returns (found, looked for).
+pub async fn recover(ir: &fg_ir::Ir, run: &Run) -> Result<(usize, usize), String> {
+    use fg_deploy::Cloud as _;
+    let (file, mut state) =
+        StateFile::open(&run.state, || State::new(&ir.app, &ir.env, &ir.region)).map_err(|e| e.to_string())?;
+    let aws = Aws::connect(&run.target, ir.tags.clone().into_iter().collect()).await;
+    let mut data = Data::new();
+    for r in ir.resources.iter().filter(|r| r.data) {
+        data.insert(r.id.clone(), aws.read_data(&r.kind).await.map_err(|e| e.message)?);
+    }
+    let want = fg_deploy::desired(ir);
+    let order = fg_deploy::graph::order(want.iter().map(|d| (d.id.as_str(), d.depends_on.as_slice())));
+    let by_id: std::collections::BTreeMap<&str, &Desired> = want.iter().map(|d| (d.id.as_str(), d)).collect();
+    let mut found = 0;
+    for id in &order {
+        let Some(d) = by_id.get(id.as_str()) else { continue };
+        if state.resources.contains_key(id) {
+            found += 1;
+            continue;
+        }
+        let resolved = fg_deploy::exec::resolve(d, &state, &data);
+        if let Some(c) = aws.adopt(&resolved).await.map_err(|e| e.message)? {
+            state.resources.insert(
+                id.clone(),
+                fg_deploy::Deployed {
+                    kind: d.kind.clone(),
+                    physical: c.physical,
+                    attrs: d.attrs.clone(),
+                    outputs: c.outputs,
+                    depends_on: d.depends_on.clone(),
+                },
+            );
+            file.save(&mut state).map_err(|e| e.to_string())?;
+            found += 1;
+        }
+    }
+    Ok((found, want.len()))
+}

@@ -54,7 +54,94 @@ pub async fn adopt(aws: &Aws, r: &Resolved) -> Result<Option<Created>, CloudErro
                 }
             }
         }
-        // The rest are put by name: creating again is an update.
+        "aws_appautoscaling_target" => {
+            let (ns, _, id) = target_key(r);
+            let out = aws
+                .scaling
+                .describe_scalable_targets()
+                .service_namespace(ns)
+                .resource_ids(&id)
+                .send()
+                .await
+                .map_err(|e| error("application-autoscaling:DescribeScalableTargets", e))?;
+            let found = out.scalable_targets().iter().any(|t| t.resource_id() == id);
+            Ok(found.then(|| {
+                created(
+                    &id,
+                    &[
+                        ("resource_id", &id),
+                        ("service_namespace", s(r, "service_namespace")),
+                        ("scalable_dimension", s(r, "scalable_dimension")),
+                    ],
+                )
+            }))
+        }
+        "aws_appautoscaling_policy" => {
+            let (ns, _, _) = target_key(r);
+            let name = s(r, "name");
+            let out = aws
+                .scaling
+                .describe_scaling_policies()
+                .service_namespace(ns)
+                .policy_names(name)
+                .send()
+                .await
+                .map_err(|e| error("application-autoscaling:DescribeScalingPolicies", e))?;
+            Ok(out
+                .scaling_policies()
+                .iter()
+                .find(|p| p.policy_name() == name)
+                .map(|p| created(p.policy_arn(), &[("arn", p.policy_arn()), ("name", name)])))
+        }
+        "aws_appautoscaling_scheduled_action" => {
+            let (ns, _, id) = target_key(r);
+            let name = s(r, "name");
+            let out = aws
+                .scaling
+                .describe_scheduled_actions()
+                .service_namespace(ns)
+                .scheduled_action_names(name)
+                .send()
+                .await
+                .map_err(|e| error("application-autoscaling:DescribeScheduledActions", e))?;
+            let found = out.scheduled_actions().iter().any(|a| a.scheduled_action_name() == name);
+            Ok(found.then(|| created(&format!("{id}|{name}"), &[("name", name), ("resource_id", &id)])))
+        }
+        "aws_cloudwatch_metric_alarm" => {
+            let name = s(r, "alarm_name");
+            let out = aws
+                .cloudwatch
+                .describe_alarms()
+                .alarm_names(name)
+                .send()
+                .await
+                .map_err(|e| error("cloudwatch:DescribeAlarms", e))?;
+            let found = out.metric_alarms().iter().any(|a| a.alarm_name() == Some(name));
+            Ok(found.then(|| created(name, &[("alarm_name", name)])))
+        }
+        "aws_codedeploy_app" => {
+            let name = s(r, "name");
+            let found = aws.codedeploy.get_application().application_name(name).send().await.is_ok();
+            Ok(found.then(|| created(name, &[("name", name)])))
+        }
+        "aws_codedeploy_deployment_group" => {
+            let (app, group) = (s(r, "app_name"), s(r, "deployment_group_name"));
+            let found = aws
+                .codedeploy
+                .get_deployment_group()
+                .application_name(app)
+                .deployment_group_name(group)
+                .send()
+                .await
+                .is_ok();
+            Ok(found
+                .then(|| created(&format!("{app}|{group}"), &[("app_name", app), ("deployment_group_name", group)])))
+        }
+        "aws_db_subnet_group" => {
+            let name = s(r, "name");
+            let found = aws.rds.describe_db_subnet_groups().db_subnet_group_name(name).send().await.is_ok();
+            Ok(found.then(|| created(name, &[("name", name)])))
+        }
         _ => Ok(None),
     }
 }

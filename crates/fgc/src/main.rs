@@ -89,6 +89,11 @@ enum Command {
         #[arg(long, default_value_t = 8)]
         parallel: usize,
     },
+    /// Work with the state of a deployed stack.
+    State {
+        #[command(subcommand)]
+        command: StateCommand,
+    },
     /// Draw a stack: its architecture or its resource graph, as SVG, Mermaid or DOT.
     Graph {
         /// The entry file of the stack.
@@ -133,6 +138,17 @@ enum Command {
     },
     /// Print shell completions.
     Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Subcommand)]
+enum StateCommand {
+    /// Rebuild a lost state from the resources' `fgc:id` tags (and names) in AWS.
+    Recover {
+        /// The entry file of the stack.
+        file: PathBuf,
+        #[command(flatten)]
+        deploy: DeployArgs,
+    },
 }
 
 /// Where and as whom `plan`, `apply` and `destroy` work.
@@ -203,6 +219,7 @@ fn main() -> ExitCode {
         Command::Destroy { file, deploy, auto_approve, parallel } => {
             apply(&file, &deploy, auto_approve, parallel, true)
         }
+        Command::State { command: StateCommand::Recover { file, deploy } } => recover(&file, &deploy),
         Command::Graph { file, env, format, level, out } => graph(&file, env, format, level, out.as_deref()),
         Command::Fmt { paths, check } => fmt(&paths, check),
         Command::Lsp => {
@@ -461,19 +478,46 @@ fn plan(file: &Path, args: &DeployArgs, format: Format) -> ExitCode {
     }
 }
 
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => Some(r),
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            None
+        }
+    }
+}
+
+fn recover(file: &Path, args: &DeployArgs) -> ExitCode {
+    let (ir, run) = match lower_for_deploy(file, args) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let Some(rt) = runtime() else { return ExitCode::from(1) };
+    match rt.block_on(fg_aws::run::recover(&ir, &run)) {
+        Ok((found, total)) => {
+            println!(
+                "recovered {found} of {total} resources of `{}` ({}) into {}; `fgc apply` creates the rest",
+                ir.app,
+                ir.env,
+                run.state.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn apply(file: &Path, args: &DeployArgs, auto_approve: bool, parallel: usize, destroy: bool) -> ExitCode {
     let (ir, mut run) = match lower_for_deploy(file, args) {
         Ok(x) => x,
         Err(code) => return code,
     };
     run.parallel = parallel;
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return ExitCode::from(1);
-        }
-    };
+    let Some(runtime) = runtime() else { return ExitCode::from(1) };
     let confirm = move |p: &fg_deploy::Plan| {
         print!("{}", fg_deploy::render(p));
         if auto_approve {

@@ -411,7 +411,7 @@ fn serve(client: TcpStream, upstream: u16, seen: &AtomicUsize, faults: &AtomicUs
         let fault = if n % 4 == 3 {
             Some((400, if json { throttle_json() } else { throttle_xml(&body) }))
         } else if n % 7 == 5 {
-            Some((if n % 2 == 0 { 500 } else { 503 }, String::new()))
+            Some((if n.is_multiple_of(2) { 500 } else { 503 }, String::new()))
         } else {
             None
         };
@@ -462,4 +462,25 @@ fn throttle_xml(body: &[u8]) -> String {
     } else {
         "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault</RequestId></ErrorResponse>".into()
     }
+}
+
+/// A lost state is rebuilt from the tags: every resource found, and the next plan is
+/// empty (nothing would be created twice).
+#[test]
+fn a_lost_state_is_recovered_from_tags() {
+    let moto = Moto::start();
+    let url = moto.url();
+    let dir = temp_dir("recover");
+    let file = root().join("examples/step-scaled-ha-app.fg").to_string_lossy().to_string();
+    let st = dir.join("state.json");
+    let st_arg = st.to_string_lossy().to_string();
+    let o = fgc(&["apply", &file, "--auto-approve", "--state", &st_arg], &url, &dir);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let total = state(&st)["resources"].as_object().map_or(0, |r| r.len());
+    std::fs::remove_file(&st).expect("lose the state");
+    let o = fgc(&["state", "recover", &file, "--state", &st_arg], &url, &dir);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains(&format!("recovered {total} of {total} resources")), "{}", text(&o));
+    let o = fgc(&["plan", &file, "--state", &st_arg], &url, &dir);
+    assert_eq!(o.status.code(), Some(0), "a recovered state still plans changes:\n{}", text(&o));
 }

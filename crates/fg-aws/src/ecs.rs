@@ -84,7 +84,11 @@ pub async fn adopt(aws: &Aws, r: &Resolved) -> Result<Option<Created>, CloudErro
                 .await;
             let Ok(out) = out else { return Ok(None) };
             let ours = out.tags().iter().any(|t| t.key() == Some("fgc:id") && t.value() == Some(r.id.as_str()));
-            Ok(out.task_definition().filter(|_| ours).and_then(|td| {
+            // A deregistered revision (the old half of a replacement) is not adopted.
+            let active = |td: &&aws_sdk_ecs::types::TaskDefinition| {
+                td.status() == Some(&aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+            };
+            Ok(out.task_definition().filter(|_| ours).filter(active).and_then(|td| {
                 let arn = td.task_definition_arn()?;
                 Some(created(
                     arn,

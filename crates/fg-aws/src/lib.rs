@@ -12,11 +12,13 @@
 //! roles); `--endpoint-url` points every client at an emulator.
 
 mod ec2;
-mod ecs;
+pub mod ecs;
 mod elb;
 mod iam;
 pub mod run;
 mod scaling;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,6 +33,8 @@ pub struct Target {
     pub profile: Option<String>,
     /// An emulator's endpoint (`http://127.0.0.1:5000`); the real AWS when `None`.
     pub endpoint: Option<String>,
+    /// An access key and secret to use instead of the default chain (tests).
+    pub credentials: Option<(String, String)>,
 }
 
 /// The SDK clients of one region, and the tags every resource of the stack carries.
@@ -63,6 +67,9 @@ impl Aws {
         }
         if let Some(e) = &target.endpoint {
             loader = loader.endpoint_url(e);
+        }
+        if let Some((key, secret)) = &target.credentials {
+            loader = loader.credentials_provider(aws_sdk_sts::config::Credentials::new(key, secret, None, None, "fgc"));
         }
         let conf = loader.load().await;
         Aws {

@@ -17,6 +17,8 @@ pub struct Run {
     pub state: PathBuf,
     /// Calls in flight at most.
     pub parallel: usize,
+    /// How long to wait for changed services to become stable; `None` does not wait.
+    pub wait: Option<std::time::Duration>,
 }
 
 /// Where the state of a stack lives by default: `.fgc/state/<app>-<env>.json` beside the
@@ -34,6 +36,8 @@ pub struct Report {
     pub outcome: Option<Outcome>,
     /// Mutating AWS calls made.
     pub calls: usize,
+    /// How waiting for the changed services ended, when it ran.
+    pub wait: Option<Result<(), fg_deploy::CloudError>>,
 }
 
 /// The plan for the IR against the recorded state (without locking it).
@@ -49,13 +53,14 @@ pub async fn apply(
     destroy: bool,
     confirm: &(dyn Fn(&Plan) -> bool + Send + Sync),
     events: &(dyn Fn(Event) + Send + Sync),
+    progress: &(dyn Fn(crate::ecs::Progress) + Send + Sync),
 ) -> Result<Report, String> {
     let (file, state) =
         StateFile::open(&run.state, || State::new(&ir.app, &ir.env, &ir.region)).map_err(|e| e.to_string())?;
     let want: Vec<Desired> = if destroy { Vec::new() } else { fg_deploy::desired(ir) };
     let plan = fg_deploy::plan(&ir.app, &ir.env, &want, &state, &crate::immutable);
     if plan.is_empty() || !confirm(&plan) {
-        return Ok(Report { plan, outcome: None, calls: 0 });
+        return Ok(Report { plan, outcome: None, calls: 0, wait: None });
     }
     let aws = Arc::new(Aws::connect(&run.target, ir.tags.clone().into_iter().collect()).await);
     let mut data = Data::new();
@@ -64,10 +69,26 @@ pub async fn apply(
             data.insert(r.id.clone(), aws.read_data(&r.kind).await.map_err(|e| e.message)?);
         }
     }
-    let (_, outcome) =
+    let (after, outcome) =
         fg_deploy::apply(aws.clone(), &plan, &want, &data, state, &file, run.parallel.max(1), events).await;
     let calls = aws.calls.load(Ordering::Relaxed);
-    Ok(Report { plan, outcome: Some(outcome), calls })
+    // The services this apply created or changed, once everything went through.
+    let services: Vec<(String, String)> = plan
+        .changes
+        .iter()
+        .filter(|c| c.kind == "aws_ecs_service" && !matches!(c.action, fg_deploy::Action::Delete))
+        .filter_map(|c| after.resources.get(&c.id))
+        .map(|d| {
+            (d.outputs.get("cluster").cloned().unwrap_or_default(), d.outputs.get("name").cloned().unwrap_or_default())
+        })
+        .collect();
+    let wait = match (run.wait, &outcome) {
+        (Some(limit), Outcome::Done { .. }) if !destroy && !services.is_empty() => {
+            Some(crate::ecs::wait_stable(&aws, &services, std::time::Duration::from_secs(6), limit, progress).await)
+        }
+        _ => None,
+    };
+    Ok(Report { plan, outcome: Some(outcome), calls, wait })
 }
 
 /// Rebuilds a lost (or partial) state from what AWS has: every resource of the IR is

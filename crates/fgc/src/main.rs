@@ -75,6 +75,12 @@ enum Command {
         /// AWS calls in flight at most.
         #[arg(long, default_value_t = 8)]
         parallel: usize,
+        /// Do not wait for changed services to become stable (emulators never start tasks).
+        #[arg(long)]
+        no_wait: bool,
+        /// How long to wait for services, in seconds.
+        #[arg(long, default_value_t = 900, value_name = "SECONDS")]
+        wait_timeout: u64,
     },
     /// Delete everything a stack deployed, dependents first.
     Destroy {
@@ -215,9 +221,12 @@ fn main() -> ExitCode {
         Command::Check { files, env, format, policies } => check(&files, env, format, &policies),
         Command::Build { file, env, out, emit, policies } => build(&file, env, &out, emit, &policies),
         Command::Plan { file, deploy, format } => plan(&file, &deploy, format),
-        Command::Apply { file, deploy, auto_approve, parallel } => apply(&file, &deploy, auto_approve, parallel, false),
+        Command::Apply { file, deploy, auto_approve, parallel, no_wait, wait_timeout } => {
+            let wait = (!no_wait).then(|| std::time::Duration::from_secs(wait_timeout));
+            apply(&file, &deploy, auto_approve, parallel, false, wait)
+        }
         Command::Destroy { file, deploy, auto_approve, parallel } => {
-            apply(&file, &deploy, auto_approve, parallel, true)
+            apply(&file, &deploy, auto_approve, parallel, true, None)
         }
         Command::State { command: StateCommand::Recover { file, deploy } } => recover(&file, &deploy),
         Command::Graph { file, env, format, level, out } => graph(&file, env, format, level, out.as_deref()),
@@ -454,8 +463,9 @@ fn lower_for_deploy(file: &Path, args: &DeployArgs) -> Result<(fg_ir::Ir, fg_aws
         region: args.region.clone().unwrap_or_else(|| ir.region.clone()),
         profile: args.profile.clone(),
         endpoint: args.endpoint_url.clone(),
+        credentials: None,
     };
-    Ok((ir, fg_aws::run::Run { target, state, parallel: 8 }))
+    Ok((ir, fg_aws::run::Run { target, state, parallel: 8, wait: None }))
 }
 
 fn plan(file: &Path, args: &DeployArgs, format: Format) -> ExitCode {
@@ -511,12 +521,20 @@ fn recover(file: &Path, args: &DeployArgs) -> ExitCode {
     }
 }
 
-fn apply(file: &Path, args: &DeployArgs, auto_approve: bool, parallel: usize, destroy: bool) -> ExitCode {
+fn apply(
+    file: &Path,
+    args: &DeployArgs,
+    auto_approve: bool,
+    parallel: usize,
+    destroy: bool,
+    wait: Option<std::time::Duration>,
+) -> ExitCode {
     let (ir, mut run) = match lower_for_deploy(file, args) {
         Ok(x) => x,
         Err(code) => return code,
     };
     run.parallel = parallel;
+    run.wait = wait;
     let Some(runtime) = runtime() else { return ExitCode::from(1) };
     let confirm = move |p: &fg_deploy::Plan| {
         print!("{}", fg_deploy::render(p));
@@ -534,7 +552,13 @@ fn apply(file: &Path, args: &DeployArgs, auto_approve: bool, parallel: usize, de
         fg_deploy::Event::Failed { id, error } => eprintln!("  failed  {id}: {}", error.message),
         fg_deploy::Event::Started { .. } => {}
     };
-    let report = runtime.block_on(fg_aws::run::apply(&ir, &run, destroy, &confirm, &events));
+    let progress = |p: fg_aws::ecs::Progress| match p {
+        fg_aws::ecs::Progress::Tasks { service, running, desired } => {
+            println!("  waiting {service}: {running}/{desired} tasks running")
+        }
+        fg_aws::ecs::Progress::Event { service, message } => println!("  event   {service}: {message}"),
+    };
+    let report = runtime.block_on(fg_aws::run::apply(&ir, &run, destroy, &confirm, &events, &progress));
     match report {
         Err(e) => {
             eprintln!("error: {e}");
@@ -551,7 +575,20 @@ fn apply(file: &Path, args: &DeployArgs, auto_approve: bool, parallel: usize, de
             }
             Some(fg_deploy::Outcome::Done { changed }) => {
                 println!("\nApplied: {changed} resources changed with {} AWS calls.", r.calls);
-                ExitCode::from(2)
+                match r.wait {
+                    Some(Err(e)) => {
+                        eprintln!("error: {}", e.message);
+                        if let Some(h) = e.help {
+                            eprintln!("  help: {h}");
+                        }
+                        ExitCode::from(1)
+                    }
+                    Some(Ok(())) => {
+                        println!("Every changed service is stable.");
+                        ExitCode::from(2)
+                    }
+                    None => ExitCode::from(2),
+                }
             }
             Some(fg_deploy::Outcome::Failed { changed, failures }) => {
                 eprintln!("\n{changed} resources changed; {} failed:", failures.len());

@@ -205,7 +205,7 @@ fn every_example_applies_reapplies_changes_and_destroys() {
         let st_arg = st.to_string_lossy().to_string();
         let region = region_of(&example);
 
-        let o = fgc(&["apply", &file, "--auto-approve", "--state", &st_arg], &url, &dir);
+        let o = fgc(&["apply", &file, "--auto-approve", "--no-wait", "--state", &st_arg], &url, &dir);
         if o.status.code() != Some(2) {
             failures.push(format!("{name}: first apply failed:\n{}", text(&o)));
             continue;
@@ -227,13 +227,13 @@ fn every_example_applies_reapplies_changes_and_destroys() {
             failures.push(format!("{name}: not found through the SDK after apply: {missing:?}"));
         }
 
-        let o = fgc(&["apply", &file, "--auto-approve", "--state", &st_arg], &url, &dir);
+        let o = fgc(&["apply", &file, "--auto-approve", "--no-wait", "--state", &st_arg], &url, &dir);
         if o.status.code() != Some(0) || !text(&o).contains("No changes") {
             failures.push(format!("{name}: second apply was not a no-op:\n{}", text(&o)));
         }
 
         std::fs::write(&example, source.replace(from, to)).expect("change example");
-        let o = fgc(&["apply", &file, "--auto-approve", "--state", &st_arg], &url, &dir);
+        let o = fgc(&["apply", &file, "--auto-approve", "--no-wait", "--state", &st_arg], &url, &dir);
         let expected_exit = if needed == 0 { 0 } else { 2 };
         if o.status.code() != Some(expected_exit) || calls(&o) != needed {
             failures.push(format!(
@@ -298,12 +298,15 @@ fn applies_killed_at_random_points_converge() {
         seed ^= seed >> 7;
         seed ^= seed << 17;
         let after = Duration::from_millis(150 + seed % 1200);
-        let mut child =
-            fgc_command(&["apply", &file, "--auto-approve", "--state", &st_arg, "--parallel", "4"], &url, &dir)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start apply");
+        let mut child = fgc_command(
+            &["apply", &file, "--auto-approve", "--no-wait", "--state", &st_arg, "--parallel", "4"],
+            &url,
+            &dir,
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start apply");
         std::thread::sleep(after);
         if child.try_wait().ok().flatten().is_none() {
             let _ = child.kill();
@@ -311,7 +314,7 @@ fn applies_killed_at_random_points_converge() {
         }
         let _ = child.wait();
     }
-    let o = fgc(&["apply", &file, "--auto-approve", "--state", &st_arg], &url, &dir);
+    let o = fgc(&["apply", &file, "--auto-approve", "--no-wait", "--state", &st_arg], &url, &dir);
     assert!(matches!(o.status.code(), Some(0 | 2)), "the resumed apply failed:\n{}", text(&o));
     let o = fgc(&["plan", &file, "--state", &st_arg], &url, &dir);
     assert_eq!(o.status.code(), Some(0), "not converged:\n{}", text(&o));
@@ -343,7 +346,7 @@ fn apply_survives_throttling_and_server_errors() {
     let example = root().join("examples/two-services-path-routing.fg");
     let st = dir.join("state.json");
     let o = fgc(
-        &["apply", &example.to_string_lossy(), "--auto-approve", "--state", &st.to_string_lossy()],
+        &["apply", &example.to_string_lossy(), "--auto-approve", "--no-wait", "--state", &st.to_string_lossy()],
         &proxy.url(),
         &dir,
     );
@@ -474,7 +477,7 @@ fn a_lost_state_is_recovered_from_tags() {
     let file = root().join("examples/step-scaled-ha-app.fg").to_string_lossy().to_string();
     let st = dir.join("state.json");
     let st_arg = st.to_string_lossy().to_string();
-    let o = fgc(&["apply", &file, "--auto-approve", "--state", &st_arg], &url, &dir);
+    let o = fgc(&["apply", &file, "--auto-approve", "--no-wait", "--state", &st_arg], &url, &dir);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let total = state(&st)["resources"].as_object().map_or(0, |r| r.len());
     std::fs::remove_file(&st).expect("lose the state");

@@ -1,0 +1,81 @@
+//! `fgc apply` against moto's server on 127.0.0.1 (started here; `pip install
+//! 'moto[server]==5.2.5'`): seed 002 and a 50-service stack. Reports wall time, AWS calls,
+//! the critical-path bound (graph depth × median time per resource) and the ratio of the
+//! two (target: at most 1.5), and the re-apply of the unchanged 50-service stack (target:
+//! under 1 s). Run with `cargo bench -p fg-bench --bench apply`.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use fg_bench::balanced_stack;
+use fg_check::{MemoryHost, Options, analyze};
+
+fn main() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("port");
+    let mut moto = std::process::Command::new("python3")
+        .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+        .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start moto");
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let seed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/two-services-path-routing.fg"))
+        .expect("read seed 002");
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    for (name, source) in [("seed 002", seed), ("50 services", balanced_stack(50))] {
+        let host = MemoryHost::new().with("stack.fg", &source);
+        let a = analyze(&host, "stack.fg", &Options::default());
+        assert!(!a.has_errors(), "{name} has errors");
+        let ir = fg_ir::lower(&a.model, &a.sources);
+        let dir = std::env::temp_dir().join(format!("fgc-bench-apply-{}-{}", std::process::id(), name.replace(' ', "-")));
+        let _ = std::fs::remove_dir_all(&dir);
+        let run = fg_aws::run::Run {
+            target: fg_aws::Target {
+                region: ir.region.clone(),
+                profile: None,
+                endpoint: Some(format!("http://127.0.0.1:{port}")),
+                credentials: Some(("testing".into(), "testing".into())),
+            },
+            state: dir.join("state.json"),
+            parallel: 8,
+            wait: None,
+        };
+        let started: Mutex<BTreeMap<String, Instant>> = Mutex::new(BTreeMap::new());
+        let took: Mutex<Vec<Duration>> = Mutex::new(Vec::new());
+        let events = |e: fg_deploy::Event| match e {
+            fg_deploy::Event::Started { id, .. } => {
+                started.lock().unwrap_or_else(|p| p.into_inner()).insert(id, Instant::now());
+            }
+            fg_deploy::Event::Finished { id, .. } => {
+                if let Some(t) = started.lock().unwrap_or_else(|p| p.into_inner()).get(&id) {
+                    took.lock().unwrap_or_else(|p| p.into_inner()).push(t.elapsed());
+                }
+            }
+            fg_deploy::Event::Failed { id, error } => eprintln!("{id}: {}", error.message),
+        };
+        let t = Instant::now();
+        let report = rt.block_on(fg_aws::run::apply(&ir, &run, false, &|_| true, &events, &|_| {})).expect("apply");
+        let wall = t.elapsed();
+        let want = fg_deploy::desired(&ir);
+        let depth = fg_deploy::graph::depth(want.iter().map(|d| (d.id.as_str(), d.depends_on.as_slice())));
+        let mut took = took.into_inner().unwrap_or_default();
+        took.sort();
+        let median = took.get(took.len() / 2).copied().unwrap_or_default();
+        let bound = median * depth as u32;
+        println!(
+            "{name}: {} resources, {} AWS calls, wall {wall:.2?}; depth {depth} × median per resource {median:.1?} = {bound:.2?}; ratio {:.2}",
+            want.len(),
+            report.calls,
+            wall.as_secs_f64() / bound.as_secs_f64().max(1e-9),
+        );
+        let t = Instant::now();
+        let again = rt.block_on(fg_aws::run::apply(&ir, &run, false, &|_| true, &|_| {}, &|_| {})).expect("re-apply");
+        println!("{name}: re-apply unchanged in {:.1?} ({} calls, plan empty: {})", t.elapsed(), again.calls, again.plan.is_empty());
+    }
+    let _ = moto.kill();
+    let _ = moto.wait();
+}

@@ -23,15 +23,17 @@ fn main() {
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         std::thread::sleep(Duration::from_millis(100));
     }
-    let seed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/two-services-path-routing.fg"))
-        .expect("read seed 002");
+    let seed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/two-services-path-routing.fg"))
+            .expect("read seed 002");
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     for (name, source) in [("seed 002", seed), ("50 services", balanced_stack(50))] {
         let host = MemoryHost::new().with("stack.fg", &source);
         let a = analyze(&host, "stack.fg", &Options::default());
         assert!(!a.has_errors(), "{name} has errors");
         let ir = fg_ir::lower(&a.model, &a.sources);
-        let dir = std::env::temp_dir().join(format!("fgc-bench-apply-{}-{}", std::process::id(), name.replace(' ', "-")));
+        let dir =
+            std::env::temp_dir().join(format!("fgc-bench-apply-{}-{}", std::process::id(), name.replace(' ', "-")));
         let _ = std::fs::remove_dir_all(&dir);
         let run = fg_aws::run::Run {
             target: fg_aws::Target {
@@ -74,7 +76,12 @@ fn main() {
         );
         let t = Instant::now();
         let again = rt.block_on(fg_aws::run::apply(&ir, &run, false, &|_| true, &|_| {}, &|_| {})).expect("re-apply");
-        println!("{name}: re-apply unchanged in {:.1?} ({} calls, plan empty: {})", t.elapsed(), again.calls, again.plan.is_empty());
+        println!(
+            "{name}: re-apply unchanged in {:.1?} ({} calls, plan empty: {})",
+            t.elapsed(),
+            again.calls,
+            again.plan.is_empty()
+        );
     }
     let _ = moto.kill();
     let _ = moto.wait();

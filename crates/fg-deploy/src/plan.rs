@@ -263,13 +263,25 @@ pub fn render(plan: &Plan) -> String {
                 s.push_str(" {\n");
                 for a in changes {
                     let show = |v: &Option<Value>| v.as_ref().map_or("(none)".to_string(), short);
-                    s.push_str(&format!(
-                        "      ~ {} = {} -> {}{}\n",
-                        a.name,
-                        show(&a.before),
-                        show(&a.after),
-                        if a.forces_replacement { " # forces replacement" } else { "" }
-                    ));
+                    let forces = if a.forces_replacement { " # forces replacement" } else { "" };
+                    // A nested value (a task's container definitions) shows only the
+                    // leaves that changed.
+                    let leaves = match (&a.before, &a.after) {
+                        (Some(b), Some(x)) => changed_leaves(&untag(b), &untag(x)),
+                        _ => Vec::new(),
+                    };
+                    if leaves.is_empty() || leaves.len() > 12 {
+                        s.push_str(&format!(
+                            "      ~ {} = {} -> {}{forces}\n",
+                            a.name,
+                            show(&a.before),
+                            show(&a.after)
+                        ));
+                    } else {
+                        for (path, b, x) in leaves {
+                            s.push_str(&format!("      ~ {}{path} = {b} -> {x}{forces}\n", a.name));
+                        }
+                    }
                 }
                 s.push_str("    }\n");
             }
@@ -283,6 +295,60 @@ pub fn render(plan: &Plan) -> String {
         plan.unchanged
     ));
     s
+}
+
+/// An IR value as plain JSON: tags dropped, blocks and maps as objects, references as
+/// `<id.attr>`.
+fn untag(v: &Value) -> Value {
+    let pairs = |x: &Value| {
+        Value::Object(
+            x.as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|p| Some((p.get(0)?.as_str()?.to_string(), untag(p.get(1)?))))
+                .collect(),
+        )
+    };
+    match (v.get("type").and_then(Value::as_str), v.get("value")) {
+        (Some("str" | "int" | "num" | "bool"), Some(x)) => x.clone(),
+        (Some("list"), Some(x)) => {
+            Value::Array(x.as_array().map(Vec::as_slice).unwrap_or_default().iter().map(untag).collect())
+        }
+        (Some("map" | "block"), Some(x)) => pairs(x),
+        (Some("json"), Some(x)) => untag(x),
+        (Some("ref"), Some(_)) => Value::String(short(v)),
+        _ => v.clone(),
+    }
+}
+
+/// The leaves that differ between two values: `(path, before, after)`.
+fn changed_leaves(before: &Value, after: &Value) -> Vec<(String, String, String)> {
+    fn walk(path: String, b: Option<&Value>, a: Option<&Value>, out: &mut Vec<(String, String, String)>) {
+        match (b, a) {
+            (Some(Value::Object(x)), Some(Value::Object(y))) => {
+                let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+                for k in keys {
+                    walk(format!("{path}.{k}"), x.get(k), y.get(k), out);
+                }
+            }
+            (Some(Value::Array(x)), Some(Value::Array(y))) => {
+                for i in 0..x.len().max(y.len()) {
+                    walk(format!("{path}[{i}]"), x.get(i), y.get(i), out);
+                }
+            }
+            (b, a) if b != a => {
+                let show = |v: Option<&Value>| v.map_or("(none)".to_string(), Value::to_string);
+                out.push((path, show(b), show(a)));
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if before.is_object() || before.is_array() {
+        walk(String::new(), Some(before), Some(after), &mut out);
+    }
+    out
 }
 
 /// A value in one line: IR values unwrapped (`2`, `"nginx:1.27"`, `<ref vpc.id>`).

@@ -285,3 +285,35 @@ async fn a_real_ir_applies_and_converges() {
     assert!(p.is_empty(), "{}", render(&p));
     assert!(graph::depth(want.iter().map(|d| (d.id.as_str(), d.depends_on.as_slice()))) >= 4);
 }
+
+/// A nested value shows only the leaves that changed, with their path.
+#[test]
+fn plans_show_the_leaves_that_changed() {
+    let td = |image: &str| {
+        res(
+            "task",
+            json!([["container_definitions", {"type": "json", "value": {"type": "list", "value": [
+                {"type": "map", "value": [["name", {"type": "str", "value": "web"}], ["image", {"type": "str", "value": image}]]}
+            ]}}]]),
+            &[],
+        )
+    };
+    let mut state = State::new("a", "e", "r");
+    state.resources.insert(
+        "task".into(),
+        Deployed {
+            kind: "aws_thing".into(),
+            physical: "p".into(),
+            attrs: td("nginx:1.26").attrs,
+            outputs: BTreeMap::new(),
+            depends_on: vec![],
+        },
+    );
+    let p = plan("a", "e", &[td("nginx:1.27")], &state, &|_, _| true);
+    let text = render(&p);
+    assert!(
+        text.contains(r#"~ container_definitions[0].image = "nginx:1.26" -> "nginx:1.27" # forces replacement"#),
+        "{text}"
+    );
+    assert!(!text.contains("name"), "{text}");
+}

@@ -547,17 +547,9 @@ fn apply(
         let _ = std::io::stdin().read_line(&mut answer);
         answer.trim() == "yes"
     };
-    let events = |e: fg_deploy::Event| match e {
-        fg_deploy::Event::Finished { id, .. } => println!("  done    {id}"),
-        fg_deploy::Event::Failed { id, error } => eprintln!("  failed  {id}: {}", error.message),
-        fg_deploy::Event::Started { .. } => {}
-    };
-    let progress = |p: fg_aws::ecs::Progress| match p {
-        fg_aws::ecs::Progress::Tasks { service, running, desired } => {
-            println!("  waiting {service}: {running}/{desired} tasks running")
-        }
-        fg_aws::ecs::Progress::Event { service, message } => println!("  event   {service}: {message}"),
-    };
+    let display = Progress::new();
+    let events = |e: fg_deploy::Event| display.event(e);
+    let progress = |p: fg_aws::ecs::Progress| display.service(p);
     let report = runtime.block_on(fg_aws::run::apply(&ir, &run, destroy, &confirm, &events, &progress));
     match report {
         Err(e) => {
@@ -606,6 +598,87 @@ fn apply(
                 ExitCode::from(1)
             }
         },
+    }
+}
+
+/// Progress of an apply: bars on a terminal (indicatif), plain lines otherwise, so that
+/// logs keep every step.
+struct Progress {
+    bars: Option<indicatif::MultiProgress>,
+    resources: std::sync::Mutex<Option<indicatif::ProgressBar>>,
+    services: std::sync::Mutex<std::collections::BTreeMap<String, indicatif::ProgressBar>>,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        let bars = std::io::stderr().is_terminal().then(indicatif::MultiProgress::new);
+        Progress { bars, resources: Default::default(), services: Default::default() }
+    }
+
+    fn line(&self, text: String) {
+        match &self.bars {
+            Some(m) => {
+                let _ = m.println(text);
+            }
+            None => println!("{text}"),
+        }
+    }
+
+    fn event(&self, e: fg_deploy::Event) {
+        let Some(m) = &self.bars else {
+            match e {
+                fg_deploy::Event::Finished { id, .. } => println!("  done    {id}"),
+                fg_deploy::Event::Failed { id, error } => eprintln!("  failed  {id}: {}", error.message),
+                fg_deploy::Event::Started { .. } => {}
+            }
+            return;
+        };
+        let mut bar = self.resources.lock().unwrap_or_else(|p| p.into_inner());
+        let bar = bar.get_or_insert_with(|| {
+            let b = m.add(indicatif::ProgressBar::new(0));
+            b.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {bar:30} {pos}/{len} {wide_msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            b
+        });
+        match e {
+            fg_deploy::Event::Started { id, .. } => {
+                bar.inc_length(1);
+                bar.set_message(id);
+            }
+            fg_deploy::Event::Finished { id, .. } => {
+                bar.inc(1);
+                let _ = m.println(format!("  done    {id}"));
+            }
+            fg_deploy::Event::Failed { id, error } => {
+                bar.inc(1);
+                let _ = m.println(format!("  failed  {id}: {}", error.message));
+            }
+        }
+    }
+
+    fn service(&self, p: fg_aws::ecs::Progress) {
+        match p {
+            fg_aws::ecs::Progress::Event { service, message } => self.line(format!("  event   {service}: {message}")),
+            fg_aws::ecs::Progress::Tasks { service, running, desired } => match &self.bars {
+                None => println!("  waiting {service}: {running}/{desired} tasks running"),
+                Some(m) => {
+                    let mut bars = self.services.lock().unwrap_or_else(|p| p.into_inner());
+                    let bar = bars.entry(service.clone()).or_insert_with(|| {
+                        let b = m.add(indicatif::ProgressBar::new(desired.max(0) as u64));
+                        b.set_style(
+                            indicatif::ProgressStyle::with_template("{spinner} {bar:30} {pos}/{len} tasks  {msg}")
+                                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                        );
+                        b.set_message(service);
+                        b
+                    });
+                    bar.set_length(desired.max(0) as u64);
+                    bar.set_position(running.max(0) as u64);
+                }
+            },
+        }
     }
 }
 

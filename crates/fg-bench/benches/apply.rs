@@ -48,7 +48,8 @@ fn main() {
                 credentials: Some(("testing".into(), "testing".into())),
             },
             state: dir.join("state.json"),
-            parallel: 8,
+            // `fgc apply --parallel`, 8 by default; FGC_BENCH_PARALLEL tries others.
+            parallel: std::env::var("FGC_BENCH_PARALLEL").ok().and_then(|p| p.parse().ok()).unwrap_or(8),
             wait: None,
         };
         let started: Mutex<BTreeMap<String, Instant>> = Mutex::new(BTreeMap::new());

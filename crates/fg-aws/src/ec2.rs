@@ -565,7 +565,52 @@ pub async fn update(aws: &Aws, r: &Resolved, have: &Deployed, changed: &[&str]) 
     Ok(Created { physical: have.physical.clone(), outputs: have.outputs.clone() })
 }
 
-pub async fn delete(aws: &Aws, _id: &str, have: &Deployed) -> Result<(), CloudError> {
+/// Deletes, retrying while AWS still sees something in the way: a NAT gateway's address
+/// stays mapped, and a load balancer's network interfaces stay in its subnets and groups,
+/// for a while after their own deletion returns.
+pub async fn delete(aws: &Aws, id: &str, have: &Deployed) -> Result<(), CloudError> {
+    let mut pause = std::time::Duration::from_secs(2);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(600);
+    loop {
+        match delete_once(aws, id, have).await {
+            Err(e) if in_use(&e) && tokio::time::Instant::now() + pause < deadline => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(std::time::Duration::from_secs(30));
+            }
+            other => return other,
+        }
+    }
+}
+
+fn in_use(e: &CloudError) -> bool {
+    ["DependencyViolation", "InvalidIPAddress.InUse", "AuthFailure.AddressInUse", "has a dependent object"]
+        .iter()
+        .any(|m| e.message.contains(m))
+}
+
+/// Waits until a NAT gateway is gone: its address cannot be released before.
+async fn nat_gone(aws: &Aws, id: &str) -> Result<(), CloudError> {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(600);
+    loop {
+        let out = aws
+            .ec2
+            .describe_nat_gateways()
+            .nat_gateway_ids(id)
+            .send()
+            .await
+            .map_err(|e| error("ec2:DescribeNatGateways", e))?;
+        let gone = out
+            .nat_gateways()
+            .iter()
+            .all(|n| matches!(n.state(), Some(aws_sdk_ec2::types::NatGatewayState::Deleted) | None));
+        if gone || tokio::time::Instant::now() > deadline {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    }
+}
+
+async fn delete_once(aws: &Aws, _id: &str, have: &Deployed) -> Result<(), CloudError> {
     aws.mutate();
     let p = have.physical.as_str();
     let gone = |e: &CloudError| e.message.contains("NotFound") || e.message.contains("does not exist");
@@ -657,14 +702,15 @@ pub async fn delete(aws: &Aws, _id: &str, have: &Deployed) -> Result<(), CloudEr
             .await
             .map(drop)
             .map_err(|e| error("ec2:ReleaseAddress", e)),
-        "aws_nat_gateway" => aws
-            .ec2
-            .delete_nat_gateway()
-            .nat_gateway_id(p)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| error("ec2:DeleteNatGateway", e)),
+        "aws_nat_gateway" => {
+            aws.ec2
+                .delete_nat_gateway()
+                .nat_gateway_id(p)
+                .send()
+                .await
+                .map_err(|e| error("ec2:DeleteNatGateway", e))?;
+            nat_gone(aws, p).await
+        }
         "aws_security_group" => aws
             .ec2
             .delete_security_group()

@@ -415,8 +415,18 @@ pub async fn delete(aws: &Aws, have: &Deployed) -> Result<(), CloudError> {
             .map_err(|e| error("ecs:DeregisterTaskDefinition", e)),
         "aws_ecs_service" => {
             let cluster = have.outputs.get("cluster").cloned().unwrap_or_default();
-            // Down to zero first, so that the deletion does not wait on running tasks.
+            // Down to zero, and wait for the tasks to drain from the load balancer, so
+            // that what the service used (target groups, subnets) can go next.
             let _ = aws.ecs.update_service().cluster(&cluster).service(p).desired_count(0).send().await;
+            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(300);
+            loop {
+                let out = aws.ecs.describe_services().cluster(&cluster).services(p).send().await;
+                let running = out.ok().and_then(|o| o.services().first().map(|s| s.running_count())).unwrap_or(0);
+                if running == 0 || tokio::time::Instant::now() > deadline {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            }
             aws.ecs
                 .delete_service()
                 .cluster(&cluster)

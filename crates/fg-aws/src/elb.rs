@@ -8,20 +8,12 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use fg_deploy::{CloudError, Created, Deployed, Resolved};
 use serde_json::Value;
 
-use crate::{Aws, boolean, created, error, field, int, s};
+use crate::{Aws, boolean, created, error, field, int, s, text};
 
 pub const KINDS: &[&str] = &["aws_lb", "aws_lb_target_group", "aws_lb_listener", "aws_lb_listener_rule"];
 
 fn tags(aws: &Aws, r: &Resolved) -> Vec<Tag> {
     aws.tags(r).into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
-}
-
-fn text(v: &Value, name: &str) -> Option<String> {
-    field(v, name).and_then(|x| match x {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    })
 }
 
 /// The ARN's resource part that CloudWatch dimensions use: `app/name/id`.

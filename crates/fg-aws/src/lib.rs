@@ -308,6 +308,16 @@ pub(crate) fn created(physical: &str, outputs: &[(&str, &str)]) -> Created {
     Created { physical: physical.to_string(), outputs: o }
 }
 
+/// A field of a JSON object as text: a string, or a number written out (the IR writes
+/// some numeric API fields, such as a status code or a step bound, as strings).
+pub(crate) fn text(v: &Value, name: &str) -> Option<String> {
+    field(v, name).and_then(|x| match x {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
 /// Fields of a JSON object value.
 pub(crate) fn field<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
     v.as_object().and_then(|o| o.get(name))

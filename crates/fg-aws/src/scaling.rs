@@ -9,7 +9,7 @@ use aws_sdk_applicationautoscaling::types::{
 use fg_deploy::{CloudError, Created, Deployed, Resolved};
 use serde_json::Value;
 
-use crate::{Aws, boolean, created, error, field, int, s};
+use crate::{Aws, boolean, created, error, field, int, s, text};
 
 pub const KINDS: &[&str] = &[
     "aws_appautoscaling_target",
@@ -21,14 +21,6 @@ pub const KINDS: &[&str] = &[
     "aws_db_subnet_group",
     "aws_db_instance",
 ];
-
-fn text(v: &Value, k: &str) -> Option<String> {
-    field(v, k).and_then(|x| match x {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    })
-}
 
 fn number(v: &Value, k: &str) -> Option<f64> {
     field(v, k).and_then(|x| x.as_f64().or_else(|| x.as_str().and_then(|s| s.parse().ok())))

@@ -272,8 +272,7 @@ fn run_policies(a: &mut Analysis, extra: &[PathBuf]) {
     };
     let extra: Vec<fg_policy::ExtraPolicy> =
         extra.iter().map(|p| fg_policy::ExtraPolicy { path: p.to_string_lossy().into_owned() }).collect();
-    let read = |path: &str| std::fs::read(path).map_err(|e| e.to_string().to_lowercase());
-    let found = fg_policy::check_analysis(&runtime, a, &extra, &read);
+    let found = fg_policy::check_analysis(&runtime, a, &extra, &read_plugin);
     a.diagnostics.extend(found);
     fg_diag::sort_and_dedup(&mut a.diagnostics);
 }
@@ -290,9 +289,13 @@ fn lsp_policies() -> fg_lsp::engine::ExtraDiagnostics {
         else {
             return Vec::new();
         };
-        let read = |path: &str| std::fs::read(path).map_err(|e| e.to_string().to_lowercase());
-        fg_policy::check_analysis(runtime, a, &[], &read)
+        fg_policy::check_analysis(runtime, a, &[], &read_plugin)
     })
+}
+
+/// A policy plugin's bytes, or why they cannot be read.
+fn read_plugin(path: &str) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| e.to_string().to_lowercase())
 }
 
 /// Where fgc keeps caches: `$FGC_CACHE_DIR`, else `$XDG_CACHE_HOME/fgc`, else `~/.cache/fgc`.

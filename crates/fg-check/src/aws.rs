@@ -61,6 +61,84 @@ pub fn elb_name_problem(name: &str) -> Option<String> {
     None
 }
 
+/// Why an ECR repository name is invalid, if it is: 2–256 characters, lowercase
+/// alphanumeric components separated by one `.`, `_`, `-` or `/`.
+pub fn ecr_name_problem(name: &str) -> Option<String> {
+    if !(2..=256).contains(&name.len()) {
+        return Some(format!("{} characters, 2–256 allowed", name.len()));
+    }
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(*c))) {
+        return Some(format!("`{c}` is not allowed: lowercase letters, digits and `.`, `_`, `-`, `/` only"));
+    }
+    let sep = |c: char| "._-/".contains(c);
+    if name.starts_with(sep) || name.ends_with(sep) {
+        return Some("must start and end with a letter or digit".into());
+    }
+    let bytes: Vec<char> = name.chars().collect();
+    if bytes.windows(2).any(|w| sep(w[0]) && sep(w[1]) && !(w[0] == '_' && w[1] == '_')) {
+        return Some("separators must stand between letters or digits".into());
+    }
+    None
+}
+
+/// Whether an API Gateway stage name is valid: `$default`, or 1–128 letters, digits,
+/// `-` and `_`.
+pub fn api_stage_valid(stage: &str) -> bool {
+    stage == "$default"
+        || (!stage.is_empty()
+            && stage.len() <= 128
+            && stage.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+}
+
+/// HTTP methods an API route key may start with.
+pub const API_METHODS: &[&str] = &["ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+/// An API Gateway route key in its canonical form (`ANY /dev/{proxy+}`), or why the
+/// text is not one. The method may be omitted (`ANY`).
+pub fn api_route_key(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text == "$default" {
+        return Ok(text.into());
+    }
+    let (method, path) = match text.split_once(' ') {
+        Some((m, p)) => (m, p.trim()),
+        None if text.starts_with('/') => ("ANY", text),
+        None => return Err(format!("`{text}` is neither `METHOD /path` nor `$default`")),
+    };
+    if !API_METHODS.contains(&method) {
+        return Err(format!("`{method}` is not a method: {}", API_METHODS.join(", ")));
+    }
+    if !path.starts_with('/') {
+        return Err(format!("the path `{path}` must start with `/`"));
+    }
+    if path.contains('*') {
+        return Err("API paths take `{param}` and a final `{proxy+}`, not `*`".into());
+    }
+    let segments: Vec<&str> = path[1..].split('/').collect();
+    for (i, seg) in segments.iter().enumerate() {
+        if seg.is_empty() && !(segments.len() == 1) {
+            return Err(format!("the path `{path}` has an empty segment"));
+        }
+        if seg.contains(['{', '}']) {
+            let inner = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}'));
+            let Some(inner) = inner else {
+                return Err(format!("`{seg}`: a parameter takes a whole segment, `{{name}}`"));
+            };
+            let (name, greedy) = match inner.strip_suffix('+') {
+                Some(n) => (n, true),
+                None => (inner, false),
+            };
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(format!("`{seg}`: parameter names are letters, digits and `_`"));
+            }
+            if greedy && i + 1 != segments.len() {
+                return Err(format!("`{seg}`: a greedy parameter must be the last segment"));
+            }
+        }
+    }
+    Ok(format!("{method} {path}"))
+}
+
 /// Whether an RDS engine version is one RDS offers (by major version).
 pub fn engine_version_known(engine: &str, version: &str) -> bool {
     let major = |v: &str| v.split('.').next().unwrap_or("").to_string();

@@ -205,6 +205,15 @@ impl<'a> Builder<'a> {
             let db = self.database(d, &model.app, network);
             model.databases.push(db);
         }
+        for d in self.decls.iter().filter(|d| d.kind == "repository") {
+            let repo = self.repository(d, &model.app);
+            model.repositories.push(repo);
+        }
+        for d in self.decls.iter().filter(|d| d.kind == "api") {
+            let network = self.network_of(d, &networks);
+            let api = self.api(d, &model, network);
+            model.apis.push(api);
+        }
         for d in self.decls.iter().filter(|d| d.kind == "policy") {
             let r = R::new(&d.body, d.name_span);
             let fuel = r.int("fuel").unwrap_or(500);
@@ -481,13 +490,38 @@ impl<'a> Builder<'a> {
             } else if min == 100.0 && max == 100.0 {
                 self.diags.push(d::deployment_stuck(dr.span("max")));
             }
+            let blue_green = dr.word("strategy") == Some("blue_green");
+            if !blue_green {
+                for key in ["shift", "shift_percent", "shift_interval", "test_port", "rollback_alarms", "alarms"] {
+                    if dr.written(key) {
+                        self.diags.push(d::blue_green_only(dr.key_span(key), key, dr.span("strategy")));
+                    }
+                }
+            }
             Deployment {
-                blue_green: dr.word("strategy") == Some("blue_green"),
+                blue_green,
                 min_healthy_percent: min as u32,
                 max_percent: max as u32,
                 circuit_breaker: dr.v("circuit_breaker").and_then(Value::as_bool).unwrap_or(true),
                 rollback: dr.v("rollback").and_then(Value::as_bool).unwrap_or(true),
                 bake_time_s: (dr.ms("bake_time").unwrap_or(0) / 1000) as u32,
+                shift: if blue_green { self.shift(&dr) } else { Shift::AllAtOnce },
+                test_port: dr.int("test_port").filter(|_| blue_green).map(|p| p as u16),
+                rollback_alarms: {
+                    let mut v: Vec<RollbackAlarm> = dr
+                        .list("rollback_alarms")
+                        .iter()
+                        .filter_map(|v| match v.as_str()? {
+                            "http_5xx" => Some(RollbackAlarm::Http5xx),
+                            "unhealthy" => Some(RollbackAlarm::Unhealthy),
+                            _ => None,
+                        })
+                        .collect();
+                    v.sort();
+                    v.dedup();
+                    v
+                },
+                alarms: dr.strings("alarms"),
             }
         };
         // Each sidecar with its checked record (labels, spans); placeholders of blocks
@@ -585,6 +619,24 @@ impl<'a> Builder<'a> {
             readonly_root: r.bool("readonly_root"),
             network,
         }
+    }
+
+    /// The traffic shift of a blue/green deployment: percentages 1–99, whole minutes.
+    fn shift(&mut self, dr: &R) -> Shift {
+        let kind = dr.word("shift").unwrap_or("all_at_once");
+        if kind == "all_at_once" {
+            return Shift::AllAtOnce;
+        }
+        let percent = dr.percent("shift_percent").unwrap_or(10.0);
+        if !(1.0..=99.0).contains(&percent) || percent.fract() != 0.0 {
+            self.diags.push(d::shift_percent(dr.span("shift_percent"), percent));
+        }
+        let ms = dr.ms("shift_interval").unwrap_or(300_000);
+        if !ms.is_multiple_of(60_000) || !(60_000..=2_880 * 60_000).contains(&ms) {
+            self.diags.push(d::shift_interval(dr.span("shift_interval"), ms));
+        }
+        let (percent, minutes) = (percent.clamp(1.0, 99.0) as u32, (ms / 60_000).clamp(1, 2_880) as u32);
+        if kind == "canary" { Shift::Canary { percent, minutes } } else { Shift::Linear { percent, minutes } }
     }
 
     fn count(&mut self, r: &R, key: &str) -> u32 {
@@ -1074,6 +1126,125 @@ impl<'a> Builder<'a> {
         }
     }
 
+    // ------------------------------------------------------------------ repository
+
+    fn repository(&mut self, decl: &CheckedDecl, app: &App) -> Repository {
+        let r = R::new(&decl.body, decl.name_span);
+        let aws_name = r.str("name").unwrap_or_else(|| format!("{}/{}", app.prefix(), decl.name.replace('_', "-")));
+        if let Some(problem) = aws::ecr_name_problem(&aws_name) {
+            let span = if r.written("name") { r.span("name") } else { decl.name_span };
+            self.diags.push(d::repository_name(span, &aws_name, &problem, !r.written("name")));
+        }
+        let keep = r.int("keep").unwrap_or(30);
+        if !(1..=10_000).contains(&keep) {
+            self.diags.push(d::repository_keep(r.span("keep"), keep));
+        }
+        Repository {
+            name: decl.name.clone(),
+            span: decl.name_span,
+            aws_name,
+            scan_on_push: r.v("scan_on_push").and_then(Value::as_bool).unwrap_or(true),
+            keep: keep.clamp(1, 10_000) as u32,
+            immutable: r.word("tags") != Some("mutable"),
+            force_delete: r.bool("force_delete"),
+        }
+    }
+
+    // ------------------------------------------------------------------ api
+
+    fn api(&mut self, decl: &CheckedDecl, model: &Model, network: String) -> Api {
+        let r = R::new(&decl.body, decl.name_span);
+        let aws_name = model.app.aws_name(&decl.name);
+        let balancer = r.ref_name("balancer").unwrap_or_default();
+        let bal = model.balancers.iter().find(|b| b.name == balancer);
+        if let Some(b) = bal {
+            if !b.internal {
+                let bspan = self.spans.get(b.name.as_str()).copied().unwrap_or(b.span);
+                self.diags.push(d::api_public_balancer(r.span("balancer"), &b.name, bspan));
+            }
+            if !network.is_empty() && b.network != network {
+                self.diags.push(d::api_network(r.span("balancer"), &b.name, &b.network, &network));
+            }
+        }
+        let stage = r.str("stage").unwrap_or_else(|| "$default".into());
+        if !aws::api_stage_valid(&stage) {
+            self.diags.push(d::api_stage(r.span("stage"), &stage));
+        }
+        let mut routes = Vec::new();
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        for v in r.list("routes") {
+            let Some(rec) = v.as_record() else { continue };
+            let route = R::new(rec, v.span);
+            for key in ["hosts", "priority"] {
+                let used = match key {
+                    "hosts" => !route.list("hosts").is_empty(),
+                    _ => route.written("priority"),
+                };
+                if used {
+                    self.diags.push(d::api_route_condition(route.span(key), key));
+                }
+            }
+            let service = route.ref_name("service").unwrap_or_default();
+            // The `http` listener of the API's balancer that routes to the service.
+            let port = bal.and_then(|b| {
+                b.listeners
+                    .iter()
+                    .filter(|l| l.protocol == Protocol::Http)
+                    .find(|l| l.routes.iter().any(|x| x.service == service) || l.default_service() == Some(&service))
+                    .map(|l| l.port)
+            });
+            if bal.is_some() && port.is_none() && self.service_index.contains_key(&service) {
+                let bspan = self.spans.get(balancer.as_str()).copied().unwrap_or(decl.name_span);
+                self.diags.push(d::api_unrouted(route.span("service"), &service, &balancer, bspan));
+            }
+            let paths = route.list("paths");
+            if paths.is_empty() {
+                self.diags.push(d::api_route_key(v.span, ""));
+            }
+            for p in paths {
+                let Some(text) = p.as_str() else { continue };
+                let key = match aws::api_route_key(text) {
+                    Ok(k) => k,
+                    Err(problem) => {
+                        self.diags.push(d::api_route_key(p.span, &problem));
+                        continue;
+                    }
+                };
+                if let Some(prev) = seen.insert(key.clone(), p.span) {
+                    self.diags.push(d::api_route_duplicate(p.span, &key, prev));
+                    continue;
+                }
+                routes.push(ApiRoute { key, service: service.clone(), port: port.unwrap_or(80), span: p.span });
+            }
+        }
+        if routes.is_empty() && r.list("routes").is_empty() {
+            self.diags.push(d::api_without_routes(decl.name_span, &decl.name));
+        }
+        let limit = |this: &mut Self, key: &str, default: i64| {
+            let n = r.int(key).unwrap_or(default);
+            if !(0..=100_000).contains(&n) {
+                this.diags.push(d::api_limit(r.span(key), key, n));
+            }
+            n.clamp(0, 100_000) as u32
+        };
+        let rate_limit = limit(self, "rate_limit", 1000);
+        let burst_limit = limit(self, "burst_limit", 500);
+        let access_logs = r.v("access_logs").and_then(Value::as_bool).unwrap_or(true);
+        let retention = self.retention_days(&r, "log_retention");
+        Api {
+            name: decl.name.clone(),
+            span: decl.name_span,
+            aws_name,
+            balancer,
+            network,
+            stage,
+            routes,
+            rate_limit,
+            burst_limit,
+            access_logs: access_logs.then_some(retention),
+        }
+    }
+
     // ------------------------------------------------------------------ database
 
     fn database(&mut self, decl: &CheckedDecl, app: &App, network: String) -> Database {
@@ -1188,6 +1359,7 @@ impl<'a> Builder<'a> {
                 routed_set.extend(l.default_service());
             }
         }
+        let mut test_ports: HashMap<(&str, u16), Span> = HashMap::new();
         let bodies: HashMap<&str, &CheckedDecl> =
             self.decls.iter().filter(|d| d.kind == "service").map(|d| (d.name.as_str(), d)).collect();
         for s in &model.services {
@@ -1215,6 +1387,38 @@ impl<'a> Builder<'a> {
             if s.deployment.blue_green && !routed {
                 let span = r.and_then(|r| r.rec("deployment")).map_or(decl, |d| d.span("strategy"));
                 self.diags.push(d::blue_green_without_route(span, &s.name));
+            }
+            if let Some(port) = s.deployment.test_port {
+                let span = r.and_then(|r| r.rec("deployment")).map_or(decl, |d| d.span("test_port"));
+                let mut balancers: Vec<&Balancer> = model.routes_to(&s.name).map(|(b, _, _)| b).collect();
+                balancers.extend(
+                    model.balancers.iter().filter(|b| b.listeners.iter().any(|l| l.default_service() == Some(&s.name))),
+                );
+                balancers.sort_by(|a, b| a.name.cmp(&b.name));
+                balancers.dedup_by(|a, b| a.name == b.name);
+                for b in balancers {
+                    let listener = b.listeners.iter().find(|l| {
+                        l.port == port
+                            || (port == 80 && l.protocol == Protocol::Https && l.redirect_http && l.port != 80)
+                    });
+                    if let Some(l) = listener {
+                        self.diags.push(d::test_port_conflict(span, port, &b.name, l.span, "a listener on this port"));
+                    } else if let Some(prev) = test_ports.get(&(b.name.as_str(), port)) {
+                        self.diags.push(d::test_port_conflict(span, port, &b.name, *prev, "another service's test port"));
+                    } else {
+                        test_ports.insert((b.name.as_str(), port), span);
+                    }
+                }
+            }
+            // `latest` from a repository whose tags are immutable can be pushed once only.
+            if let [TextPart::Attr { kind, name, attr }, TextPart::Lit(tag)] = s.image.0.as_slice()
+                && kind == "repository"
+                && attr == "url"
+                && tag == ":latest"
+                && let Some(repo) = model.repositories.iter().find(|x| &x.name == name && x.immutable)
+            {
+                let span = r.map_or(decl, |r| r.span("image"));
+                self.diags.push(d::image_repository_mutable(span, name, "latest", repo.span));
             }
             if let Some(scale) = &s.scale
                 && scale.targets.iter().any(|t| t.metric == Metric::Requests)

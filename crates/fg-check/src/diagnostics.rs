@@ -1089,3 +1089,146 @@ pub fn policy_memory(span: Span, bytes: u64) -> Diagnostic {
     )
     .with_help("a plugin's memory is a 32-bit WebAssembly memory: use `1MiB` to `4GiB` (the default is `256MiB`)")
 }
+
+// ---------------------------------------------------------------- ingress, images, releases
+
+pub fn blue_green_only(span: Span, key: &str, strategy: Span) -> Diagnostic {
+    Diagnostic::error(
+        codes::BLUE_GREEN_ONLY,
+        span,
+        format!("`{key}` applies only to blue/green deployments"),
+        "has no effect on a rolling deployment",
+    )
+    .with_label(strategy, "the strategy is `rolling`")
+    .with_help(format!("set `strategy = blue_green`, or remove `{key}`"))
+}
+
+pub fn shift_percent(span: Span, percent: f64) -> Diagnostic {
+    Diagnostic::error(
+        codes::TRAFFIC_SHIFT,
+        span,
+        format!("`shift_percent` must be a whole percentage from 1% to 99%, found {}%", fmt_num(percent)),
+        "not a traffic step",
+    )
+    .with_help("CodeDeploy moves traffic in whole percentages; use `shift = all_at_once` to move it all at once")
+}
+
+pub fn shift_interval(span: Span, ms: u64) -> Diagnostic {
+    Diagnostic::error(
+        codes::TRAFFIC_SHIFT,
+        span,
+        format!("`shift_interval` must be whole minutes from 1m to 2880m, found {}", secs(ms)),
+        "not a whole number of minutes",
+    )
+    .with_help("CodeDeploy waits whole minutes between traffic steps, such as `5m`")
+}
+
+pub fn test_port_conflict(span: Span, port: u16, balancer: &str, other: Span, what: &str) -> Diagnostic {
+    Diagnostic::error(
+        codes::TEST_PORT,
+        span,
+        format!("test port {port} is already a port of balancer `{balancer}`"),
+        "the test listener would take this port",
+    )
+    .with_label(other, what.to_string())
+    .with_help("choose a port no listener or other test listener of the balancer uses, such as 8443 or 9000")
+}
+
+pub fn repository_name(span: Span, name: &str, problem: &str, derived: bool) -> Diagnostic {
+    let msg =
+        if derived { format!("the derived repository name `{name}` is invalid") } else { format!("invalid repository name `{name}`") };
+    Diagnostic::error(codes::REPOSITORY, span, msg, problem.to_string()).with_help(if derived {
+        "set `name = \"…\"` on the repository: 2–256 lowercase letters, digits and `.`, `_`, `-`, `/`"
+    } else {
+        "use 2–256 lowercase letters and digits, separated by `.`, `_`, `-` or `/`"
+    })
+}
+
+pub fn repository_keep(span: Span, keep: i64) -> Diagnostic {
+    Diagnostic::error(
+        codes::REPOSITORY,
+        span,
+        format!("a repository keeps 1 to 10000 images, found {keep}"),
+        "not an image count",
+    )
+    .with_help("set `keep` to how many recent images to keep for rollbacks, such as 30")
+}
+
+pub fn image_repository_mutable(span: Span, repo: &str, tag: &str, decl: Span) -> Diagnostic {
+    Diagnostic::warning(
+        codes::REPOSITORY,
+        span,
+        format!("tag `{tag}` of repository `{repo}` names a new image on every push, but its tags are immutable"),
+        "the second push of this tag fails",
+    )
+    .with_label(decl, "tags are immutable here")
+    .with_help("push each build under its own tag and release it with `fgc deploy`, or set `tags = mutable`")
+}
+
+pub fn api_public_balancer(span: Span, balancer: &str, decl: Span) -> Diagnostic {
+    Diagnostic::error(
+        codes::API_BALANCER,
+        span,
+        format!("the API sends traffic to `{balancer}`, which faces the internet"),
+        "a VPC link reaches internal balancers",
+    )
+    .with_label(decl, "declared with `scheme = public`")
+    .with_help(format!("set `scheme = internal` on `{balancer}`, so that the API is its only way in"))
+}
+
+pub fn api_network(span: Span, balancer: &str, bnet: &str, net: &str) -> Diagnostic {
+    Diagnostic::error(
+        codes::API_BALANCER,
+        span,
+        format!("balancer `{balancer}` lives in network `{bnet}`, but the API's VPC link is in `{net}`"),
+        "different networks",
+    )
+    .with_help(format!("set `network = {bnet}` on the API, or remove its `network`"))
+}
+
+pub fn api_stage(span: Span, stage: &str) -> Diagnostic {
+    Diagnostic::error(codes::API_STAGE, span, format!("invalid stage name `{stage}`"), "not a stage name")
+        .with_help("use 1–128 letters, digits, `-` and `_`, such as `\"dev\"`, or `\"$default\"` to serve from the root")
+}
+
+pub fn api_route_condition(span: Span, key: &str) -> Diagnostic {
+    let what = if key == "hosts" { "`host` conditions" } else { "`priority`" };
+    Diagnostic::error(codes::API_ROUTE, span, format!("API routes take no {what}"), "balancer routes only")
+        .with_help("API Gateway matches the method and path and picks the most specific route; match hosts and set priorities on the balancer's routes")
+}
+
+pub fn api_route_key(span: Span, problem: &str) -> Diagnostic {
+    if problem.is_empty() {
+        return Diagnostic::error(codes::API_ROUTE, span, "API route without a path", "no route key")
+            .with_help("write `route \"GET /items\" -> service`, `route \"/dev/{proxy+}\" -> service` or `route \"$default\" -> service`");
+    }
+    Diagnostic::error(codes::API_ROUTE, span, "invalid API route", problem.to_string())
+        .with_help("write a method and path such as `\"GET /items/{id}\"`, a path such as `\"/dev/{proxy+}\"` for any method, or `\"$default\"`")
+}
+
+pub fn api_route_duplicate(span: Span, key: &str, prev: Span) -> Diagnostic {
+    Diagnostic::error(codes::API_ROUTE, span, format!("the route `{key}` is declared twice"), "declared again here")
+        .with_label(prev, "first declared here")
+        .with_help("remove one of them; a route key takes one service")
+}
+
+pub fn api_unrouted(span: Span, service: &str, balancer: &str, decl: Span) -> Diagnostic {
+    Diagnostic::error(
+        codes::API_UNROUTED,
+        span,
+        format!("balancer `{balancer}` has no `http` listener that routes to `{service}`"),
+        "the API would reach the balancer but not this service",
+    )
+    .with_label(decl, "the API's balancer")
+    .with_help(format!("add `route \"/path/*\" -> {service}` to an `http` listener of `{balancer}`"))
+}
+
+pub fn api_without_routes(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(codes::API_ROUTE, span, format!("API `{name}` has no routes"), "nothing would reach it")
+        .with_help("add `route \"$default\" -> service` to send every request to the balancer")
+}
+
+pub fn api_limit(span: Span, key: &str, n: i64) -> Diagnostic {
+    Diagnostic::error(codes::API_LIMIT, span, format!("`{key}` must be from 0 to 100000 requests, found {n}"), "out of range")
+        .with_help("API Gateway throttles per stage at up to 10000 requests a second by default; ask AWS for more")
+}

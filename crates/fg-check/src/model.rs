@@ -14,6 +14,8 @@ pub struct Model {
     pub balancers: Vec<Balancer>,
     pub services: Vec<Service>,
     pub databases: Vec<Database>,
+    pub repositories: Vec<Repository>,
+    pub apis: Vec<Api>,
     pub policies: Vec<Policy>,
 }
 
@@ -242,6 +244,78 @@ pub struct Deployment {
     pub circuit_breaker: bool,
     pub rollback: bool,
     pub bake_time_s: u32,
+    /// How a blue/green deployment moves traffic.
+    pub shift: Shift,
+    /// A balancer port that reaches the new tasks before production traffic does.
+    pub test_port: Option<u16>,
+    pub rollback_alarms: Vec<RollbackAlarm>,
+    /// Existing CloudWatch alarms that stop a blue/green deployment.
+    pub alarms: Vec<String>,
+}
+
+/// How a blue/green deployment moves traffic to the new tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Shift {
+    #[default]
+    AllAtOnce,
+    Canary { percent: u32, minutes: u32 },
+    Linear { percent: u32, minutes: u32 },
+}
+
+/// An alarm fgc creates on a blue/green service's target groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RollbackAlarm {
+    Http5xx,
+    Unhealthy,
+}
+
+impl RollbackAlarm {
+    /// The `.fg` name, also the suffix of the alarm's AWS name.
+    pub fn name(self) -> &'static str {
+        match self {
+            RollbackAlarm::Http5xx => "http-5xx",
+            RollbackAlarm::Unhealthy => "unhealthy",
+        }
+    }
+}
+
+/// An ECR repository.
+#[derive(Debug, Clone)]
+pub struct Repository {
+    pub name: String,
+    pub span: Span,
+    /// The repository name in ECR.
+    pub aws_name: String,
+    pub scan_on_push: bool,
+    pub keep: u32,
+    pub immutable: bool,
+    pub force_delete: bool,
+}
+
+/// An HTTP API reaching services on an internal balancer through a VPC link.
+#[derive(Debug, Clone)]
+pub struct Api {
+    pub name: String,
+    pub span: Span,
+    pub aws_name: String,
+    pub balancer: String,
+    pub network: String,
+    pub stage: String,
+    pub routes: Vec<ApiRoute>,
+    pub rate_limit: u32,
+    pub burst_limit: u32,
+    /// Access log retention in days, when access logs are on.
+    pub access_logs: Option<u32>,
+}
+
+/// One route key of an API and the listener port of the balancer it is sent to.
+#[derive(Debug, Clone)]
+pub struct ApiRoute {
+    /// `GET /items`, `ANY /dev/{proxy+}` or `$default`.
+    pub key: String,
+    pub service: String,
+    pub port: u16,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

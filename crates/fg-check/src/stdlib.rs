@@ -18,6 +18,8 @@ pub const FILES: &[(&str, &str)] = &[
     ("<stdlib>/service.fg", include_str!("../../../stdlib/service.fg")),
     ("<stdlib>/scaling.fg", include_str!("../../../stdlib/scaling.fg")),
     ("<stdlib>/database.fg", include_str!("../../../stdlib/database.fg")),
+    ("<stdlib>/repository.fg", include_str!("../../../stdlib/repository.fg")),
+    ("<stdlib>/api.fg", include_str!("../../../stdlib/api.fg")),
     ("<stdlib>/policy.fg", include_str!("../../../stdlib/policy.fg")),
 ];
 

@@ -3,7 +3,8 @@
 //! Codes are stable: once published a code keeps its meaning. Ranges:
 //! `FG00xx` syntax, `FG01xx` names and references, `FG02xx` types and units,
 //! `FG03xx` AWS rules for networks, balancers and services, `FG04xx` scaling,
-//! `FG05xx` databases and secrets, `FG06xx` policy plugins.
+//! `FG05xx` databases and secrets, `FG06xx` policy plugins, `FG07xx` APIs, image
+//! repositories and blue/green releases.
 
 /// A stable diagnostic code such as `FG0302`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -381,6 +382,41 @@ missing a field or has the wrong type. The message is the plugin's.";
     POLICY_LIMITS = "FG0611" "policy-limits"
 "A policy's limits are out of range: `fuel` is at least 1 (million instructions) and
 `memory` between 1MiB and 4GiB (a 32-bit WebAssembly memory).";
+    API_BALANCER = "FG0701" "api-balancer"
+"An `api` reaches its balancer through a VPC link, so the balancer must be internal and
+in the API's network. A public balancer would leave a second way in that skips the API's
+throttling and logs.
+
+Example:
+    balancer lb { scheme = internal  listener http { route \"/dev/*\" -> backend } }
+    api public  { balancer = lb  stage = \"dev\"  route \"/dev/{proxy+}\" -> backend }";
+    API_STAGE = "FG0702" "api-stage-name"
+"A stage name is 1–128 letters, digits, `-` and `_`, or `$default` (served from the root
+of the API's URL). The stage name is the first path segment of every request.";
+    API_ROUTE = "FG0703" "api-route"
+"An API route key is a method and a path (`GET /items/{id}`), a path alone (any method),
+or `$default`. Path parameters take whole segments; a greedy `{proxy+}` must be last.
+API routes take no `host` or `priority`, and each key appears once.";
+    API_UNROUTED = "FG0704" "api-service-unrouted"
+"An API route names a service, but the API's balancer has no `http` listener with a route
+to it. The API forwards requests to the balancer's listener and the balancer's rules pick
+the service, so the balancer must route to it.";
+    API_LIMIT = "FG0705" "api-throttle-limit"
+"`rate_limit` and `burst_limit` are requests per second and requests at once, 0–100000.";
+    REPOSITORY = "FG0710" "repository"
+"An ECR repository name is 2–256 lowercase letters and digits separated by `.`, `_`, `-`
+or `/`; `keep` is 1–10000 images. A service that takes a fixed tag such as `latest` from
+a repository with immutable tags can only ever be pushed once.";
+    BLUE_GREEN_ONLY = "FG0720" "blue-green-only"
+"`shift`, `shift_percent`, `shift_interval`, `test_port`, `rollback_alarms` and `alarms`
+configure CodeDeploy blue/green deployments. On a rolling deployment they would silently
+do nothing.";
+    TRAFFIC_SHIFT = "FG0721" "traffic-shift"
+"A canary or linear blue/green deployment moves a whole percentage of traffic, 1%–99%,
+per step, and waits whole minutes (1m–2880m) between steps.";
+    TEST_PORT = "FG0722" "test-port-conflict"
+"A blue/green service's `test_port` adds a listener on each balancer that routes to it.
+The port must not be used by another listener or test listener of that balancer.";
 }
 
 #[cfg(test)]

@@ -47,6 +47,12 @@ pub fn lower(m: &Model, sources: &SourceMap) -> Ir {
     for d in &m.databases {
         l.database(d);
     }
+    for repo in &m.repositories {
+        l.repository(repo);
+    }
+    for api in &m.apis {
+        l.api(api);
+    }
     let outputs = l.outputs();
     let mut resources = l.out;
     for r in &mut resources {
@@ -145,6 +151,10 @@ const TAGGABLE: &[&str] = &[
     "aws_db_instance",
     "aws_codedeploy_app",
     "aws_codedeploy_deployment_group",
+    "aws_ecr_repository",
+    "aws_apigatewayv2_api",
+    "aws_apigatewayv2_vpc_link",
+    "aws_apigatewayv2_stage",
 ];
 
 struct Lower<'a> {
@@ -779,6 +789,9 @@ impl<'a> Lower<'a> {
                 Some(&format!("{}-{}", bal.aws_name, l.port)),
                 a,
             );
+            if l.default_service().and_then(|s| self.services.get(s)).is_some_and(|s| s.deployment.blue_green) {
+                self.last().managed_elsewhere.push("default_action".into());
+            }
             listener_ids.push((l, lid.clone()));
             for route in &l.routes {
                 let mut conds = Vec::new();
@@ -805,6 +818,10 @@ impl<'a> Lower<'a> {
                     Some(&format!("{}-{}-{}", bal.aws_name, l.port, route.service)),
                     a,
                 );
+                // CodeDeploy moves the rule between the blue and green target groups.
+                if self.services.get(route.service.as_str()).is_some_and(|s| s.deployment.blue_green) {
+                    self.last().managed_elsewhere.push("action".into());
+                }
             }
             if https && l.redirect_http && l.port != 80 {
                 let redirect = block(vec![
@@ -1168,10 +1185,20 @@ impl<'a> Lower<'a> {
         )];
         // Private ECR images: the token (an account-wide call) and the repository.
         let images = std::iter::once(&svc.image).chain(svc.sidecars.iter().map(|s| &s.image));
-        let mut repos: Vec<String> = images.filter_map(|t| ecr_repository(&t.as_plain()?)).collect();
+        let images: Vec<&Text> = images.collect();
+        let mut repos: Vec<String> = images.iter().filter_map(|t| ecr_repository(&t.as_plain()?)).collect();
         repos.sort();
         repos.dedup();
-        if !repos.is_empty() {
+        // Repositories of this stack, referred to as `${repo.url}`.
+        let mut own: Vec<&str> = images
+            .iter()
+            .flat_map(|t| t.refs())
+            .filter(|(kind, _, _)| *kind == "repository")
+            .map(|(_, name, _)| name)
+            .collect();
+        own.sort_unstable();
+        own.dedup();
+        if !repos.is_empty() || !own.is_empty() {
             out.push(statement(&["ecr:GetAuthorizationToken"], vec![s("*")]));
             let prefix = self.arn_prefix("ecr");
             let arns = repos
@@ -1181,6 +1208,7 @@ impl<'a> Lower<'a> {
                     p.push(text(&format!("repository/{repo}")));
                     tmpl(p)
                 })
+                .chain(own.iter().map(|name| r(format!("repository.{name}/repo"), "arn")))
                 .collect();
             out.push(statement(
                 &["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
@@ -1359,21 +1387,58 @@ impl<'a> Lower<'a> {
             routes.iter().map(|(bal, l)| format!("balancer.{}/listener/{}", bal.name, l.port)).collect();
         listeners.sort();
         listeners.dedup();
+        let mut balancers: Vec<&Balancer> = routes.iter().map(|(b, _)| *b).collect();
+        balancers.sort_by(|a, b| a.name.cmp(&b.name));
+        balancers.dedup_by(|a, b| a.name == b.name);
+        let mut test_listeners = Vec::new();
+        if let Some(port) = svc.deployment.test_port {
+            for bal in &balancers {
+                test_listeners.push(self.test_listener(svc, bal, port, &tgs[0]));
+            }
+        }
+        let mut alarms: Vec<Val> = svc.deployment.alarms.iter().map(s).collect();
+        if let Some(bal) = balancers.first() {
+            for kind in &svc.deployment.rollback_alarms {
+                for (tg, color) in tgs.iter().zip(["blue", "green"]) {
+                    let name = self.rollback_alarm(svc, bal, *kind, tg, color);
+                    alarms.push(r(name, "alarm_name"));
+                }
+            }
+        }
+        let config = self.deployment_config(svc);
         let wait = (svc.deployment.bake_time_s / 60).max(5);
-        self.add(
-            id("deployment-group"),
-            "aws_codedeploy_deployment_group",
-            Concern::Services,
-            Some(&svc.aws_name),
-            attrs(vec![
-                ("app_name", r(&app, "name")),
-                ("deployment_group_name", s(&svc.aws_name)),
-                ("deployment_config_name", s("CodeDeployDefault.ECSAllAtOnce")),
-                ("service_role_arn", r(&role, "arn")),
-                (
-                    "auto_rollback_configuration",
-                    block(vec![("enabled", b(svc.deployment.rollback)), ("events", strs(["DEPLOYMENT_FAILURE"]))]),
-                ),
+        let mut events = vec!["DEPLOYMENT_FAILURE"];
+        if !alarms.is_empty() {
+            events.push("DEPLOYMENT_STOP_ON_ALARM");
+        }
+        let mut pair = vec![
+            ("prod_traffic_route", block(vec![("listener_arns", list(listeners.iter().map(|l| r(l, "arn"))))])),
+            ("target_group", block(vec![("name", r(&tgs[0], "name"))])),
+            ("target_group", block(vec![("name", r(&tgs[1], "name"))])),
+        ];
+        if !test_listeners.is_empty() {
+            pair.push((
+                "test_traffic_route",
+                block(vec![("listener_arns", list(test_listeners.iter().map(|l| r(l, "arn"))))]),
+            ));
+        }
+        let mut group = attrs(vec![
+            ("app_name", r(&app, "name")),
+            ("deployment_group_name", s(&svc.aws_name)),
+            ("deployment_config_name", config),
+            ("service_role_arn", r(&role, "arn")),
+            (
+                "auto_rollback_configuration",
+                block(vec![("enabled", b(svc.deployment.rollback)), ("events", strs(events))]),
+            ),
+        ]);
+        if !alarms.is_empty() {
+            group.push((
+                "alarm_configuration".into(),
+                block(vec![("alarms", Val::List(alarms)), ("enabled", b(true))]),
+            ));
+        }
+        group.extend(attrs(vec![
                 (
                     "blue_green_deployment_config",
                     block(vec![
@@ -1392,22 +1457,316 @@ impl<'a> Lower<'a> {
                     "ecs_service",
                     block(vec![("cluster_name", r("app/cluster", "name")), ("service_name", r(service, "name"))]),
                 ),
+                ("load_balancer_info", block(vec![("target_group_pair_info", block(pair))])),
+        ]));
+        self.add(id("deployment-group"), "aws_codedeploy_deployment_group", Concern::Services, Some(&svc.aws_name), group);
+    }
+
+    /// The CodeDeploy configuration of a service's traffic shift: one of AWS's predefined
+    /// configurations when it matches, else one of the stack's own.
+    fn deployment_config(&mut self, svc: &Service) -> Val {
+        let (kind, percent, minutes) = match svc.deployment.shift {
+            Shift::AllAtOnce => return s("CodeDeployDefault.ECSAllAtOnce"),
+            Shift::Canary { percent, minutes } => ("Canary", percent, minutes),
+            Shift::Linear { percent, minutes } => ("Linear", percent, minutes),
+        };
+        let predefined = match (kind, percent, minutes) {
+            ("Linear", 10, 1) => Some("CodeDeployDefault.ECSLinear10PercentEvery1Minutes"),
+            ("Linear", 10, 3) => Some("CodeDeployDefault.ECSLinear10PercentEvery3Minutes"),
+            ("Canary", 10, 5) => Some("CodeDeployDefault.ECSCanary10Percent5Minutes"),
+            ("Canary", 10, 15) => Some("CodeDeployDefault.ECSCanary10Percent15Minutes"),
+            _ => None,
+        };
+        if let Some(name) = predefined {
+            return s(name);
+        }
+        let name = format!("{}-{}-{percent}pct-{minutes}m", svc.aws_name, kind.to_lowercase());
+        let (routing, body) = if kind == "Canary" {
+            ("TimeBasedCanary", "time_based_canary")
+        } else {
+            ("TimeBasedLinear", "time_based_linear")
+        };
+        let config = self.add(
+            format!("service.{}/deployment-config", svc.name),
+            "aws_codedeploy_deployment_config",
+            Concern::Services,
+            None,
+            attrs(vec![
+                ("deployment_config_name", s(&name)),
+                ("compute_platform", s("ECS")),
                 (
-                    "load_balancer_info",
-                    block(vec![(
-                        "target_group_pair_info",
-                        block(vec![
-                            (
-                                "prod_traffic_route",
-                                block(vec![("listener_arns", list(listeners.iter().map(|l| r(l, "arn"))))]),
-                            ),
-                            ("target_group", block(vec![("name", r(&tgs[0], "name"))])),
-                            ("target_group", block(vec![("name", r(&tgs[1], "name"))])),
-                        ]),
-                    )]),
+                    "traffic_routing_config",
+                    block(vec![
+                        ("type", s(routing)),
+                        (body, block(vec![("interval", i(minutes)), ("percentage", i(percent))])),
+                    ]),
                 ),
             ]),
         );
+        r(config, "deployment_config_name")
+    }
+
+    /// A listener that reaches a blue/green service's new tasks before production traffic
+    /// does, open to the VPC only.
+    fn test_listener(&mut self, svc: &Service, bal: &Balancer, port: u16, blue: &str) -> String {
+        let id = |what: &str| format!("balancer.{}/{what}", bal.name);
+        let cidr = self.m.network(&bal.network).map(|n| n.cidr.to_string()).unwrap_or_default();
+        self.add(
+            id(&format!("sg/ingress/{port}")),
+            "aws_vpc_security_group_ingress_rule",
+            Concern::Balancer,
+            None,
+            attrs(vec![
+                ("security_group_id", r(id("sg"), "id")),
+                ("description", s(format!("Test port {port} of {} from the VPC", svc.name))),
+                ("ip_protocol", s("tcp")),
+                ("from_port", i(port)),
+                ("to_port", i(port)),
+                ("cidr_ipv4", s(cidr)),
+            ]),
+        );
+        let listener = self.add(
+            id(&format!("listener/{port}")),
+            "aws_lb_listener",
+            Concern::Balancer,
+            Some(&format!("{}-{port}", bal.aws_name)),
+            attrs(vec![
+                ("load_balancer_arn", r(id("alb"), "arn")),
+                ("port", i(port)),
+                ("protocol", s("HTTP")),
+                ("default_action", block(vec![("type", s("forward")), ("target_group_arn", r(blue, "arn"))])),
+            ]),
+        );
+        // CodeDeploy points it at the replacement target group during each deployment.
+        self.last().managed_elsewhere.push("default_action".into());
+        listener
+    }
+
+    /// An alarm on one of a blue/green service's target groups that stops a deployment.
+    fn rollback_alarm(&mut self, svc: &Service, bal: &Balancer, kind: RollbackAlarm, tg: &str, color: &str) -> String {
+        let name = format!("{}-{}-{color}", svc.aws_name, kind.name());
+        let (metric, statistic, periods, description) = match kind {
+            RollbackAlarm::Http5xx => {
+                ("HTTPCode_Target_5XX_Count", "Sum", 1, format!("Stop a deployment of {} whose {color} tasks answer 5xx", svc.name))
+            }
+            RollbackAlarm::Unhealthy => (
+                "UnHealthyHostCount",
+                "Maximum",
+                2,
+                format!("Stop a deployment of {} whose {color} tasks fail health checks", svc.name),
+            ),
+        };
+        self.add(
+            format!("service.{}/alarm/{}-{color}", svc.name, kind.name()),
+            "aws_cloudwatch_metric_alarm",
+            Concern::Services,
+            Some(&name),
+            attrs(vec![
+                ("alarm_name", s(&name)),
+                ("alarm_description", s(description)),
+                ("namespace", s("AWS/ApplicationELB")),
+                ("metric_name", s(metric)),
+                ("statistic", s(statistic)),
+                ("comparison_operator", s("GreaterThanThreshold")),
+                ("threshold", i(0)),
+                ("period", i(60)),
+                ("evaluation_periods", i(periods)),
+                ("treat_missing_data", s("notBreaching")),
+                (
+                    "dimensions",
+                    map(vec![
+                        ("LoadBalancer", tmpl(vec![pref(format!("balancer.{}/alb", bal.name), "arn_suffix")])),
+                        ("TargetGroup", tmpl(vec![pref(tg, "arn_suffix")])),
+                    ]),
+                ),
+            ]),
+        )
+    }
+
+    // ------------------------------------------------------------------ repository
+
+    fn repository(&mut self, repo: &Repository) {
+        self.at(format!("repository.{}", repo.name), repo.span);
+        let id = |what: &str| format!("repository.{}/{what}", repo.name);
+        let ecr = self.add(
+            id("repo"),
+            "aws_ecr_repository",
+            Concern::Services,
+            Some(&repo.aws_name),
+            attrs(vec![
+                ("name", s(&repo.aws_name)),
+                ("image_tag_mutability", s(if repo.immutable { "IMMUTABLE" } else { "MUTABLE" })),
+                ("force_delete", b(repo.force_delete)),
+                ("image_scanning_configuration", block(vec![("scan_on_push", b(repo.scan_on_push))])),
+                (
+                    "encryption_configuration",
+                    block(vec![("encryption_type", s("KMS")), ("kms_key", r("app/logs-key", "arn"))]),
+                ),
+            ]),
+        );
+        let rule = map(vec![
+            ("rulePriority", i(1)),
+            ("description", s(format!("Keep the last {} images", repo.keep))),
+            (
+                "selection",
+                map(vec![
+                    ("tagStatus", s("any")),
+                    ("countType", s("imageCountMoreThan")),
+                    ("countNumber", i(repo.keep)),
+                ]),
+            ),
+            ("action", map(vec![("type", s("expire"))])),
+        ]);
+        self.add(
+            id("lifecycle"),
+            "aws_ecr_lifecycle_policy",
+            Concern::Services,
+            None,
+            attrs(vec![("repository", r(&ecr, "name")), ("policy", json(map(vec![("rules", list([rule]))])))]),
+        );
+    }
+
+    // ------------------------------------------------------------------ api
+
+    fn api(&mut self, api: &Api) {
+        self.at(format!("api.{}", api.name), api.span);
+        let Some(net) = self.m.network(&api.network) else { return };
+        let Some(bal) = self.m.balancers.iter().find(|b| b.name == api.balancer) else { return };
+        let id = |what: &str| format!("api.{}/{what}", api.name);
+        let mut ports: Vec<u16> = api.routes.iter().map(|r| r.port).collect();
+        ports.sort_unstable();
+        ports.dedup();
+        let sg = self.add(
+            id("sg"),
+            "aws_security_group",
+            Concern::Balancer,
+            Some(&format!("{}-vpc-link", api.aws_name)),
+            attrs(vec![
+                ("name", s(format!("{}-vpc-link", api.aws_name))),
+                ("description", s(format!("VPC link of API {}: out to balancer {} only", api.aws_name, bal.aws_name))),
+                ("vpc_id", r(Self::net_id(&net.name, "vpc"), "id")),
+            ]),
+        );
+        for p in &ports {
+            self.add(
+                id(&format!("sg/egress/{p}")),
+                "aws_vpc_security_group_egress_rule",
+                Concern::Balancer,
+                None,
+                attrs(vec![
+                    ("security_group_id", r(&sg, "id")),
+                    ("description", s(format!("To balancer {} on port {p}", bal.name))),
+                    ("ip_protocol", s("tcp")),
+                    ("from_port", i(*p)),
+                    ("to_port", i(*p)),
+                    ("referenced_security_group_id", r(format!("balancer.{}/sg", bal.name), "id")),
+                ]),
+            );
+        }
+        let link = self.add(
+            id("vpc-link"),
+            "aws_apigatewayv2_vpc_link",
+            Concern::Balancer,
+            Some(&api.aws_name),
+            attrs(vec![
+                ("name", s(&api.aws_name)),
+                ("security_group_ids", list([r(&sg, "id")])),
+                (
+                    "subnet_ids",
+                    list((0..net.private_subnets.len())
+                        .map(|k| r(Self::net_id(&net.name, &format!("subnet/private/{k}")), "id"))),
+                ),
+            ]),
+        );
+        let gw = self.add(
+            id("api"),
+            "aws_apigatewayv2_api",
+            Concern::Balancer,
+            Some(&api.aws_name),
+            attrs(vec![
+                ("name", s(&api.aws_name)),
+                ("protocol_type", s("HTTP")),
+                ("description", s(format!("HTTP API of {} through balancer {}", self.prefix(), bal.aws_name))),
+            ]),
+        );
+        let mut integrations = BTreeMap::new();
+        for p in &ports {
+            let integration = self.add(
+                id(&format!("integration/{p}")),
+                "aws_apigatewayv2_integration",
+                Concern::Balancer,
+                None,
+                attrs(vec![
+                    ("api_id", r(&gw, "id")),
+                    ("description", s(format!("Balancer {} port {p} through the VPC link", bal.name))),
+                    ("integration_type", s("HTTP_PROXY")),
+                    ("integration_method", s("ANY")),
+                    ("integration_uri", r(format!("balancer.{}/listener/{p}", bal.name), "arn")),
+                    ("connection_type", s("VPC_LINK")),
+                    ("connection_id", r(&link, "id")),
+                    ("payload_format_version", s("1.0")),
+                    ("timeout_milliseconds", i(30_000)),
+                ]),
+            );
+            integrations.insert(*p, integration);
+        }
+        for route in &api.routes {
+            let integration = integrations[&route.port].clone();
+            self.add(
+                id(&format!("route/{}", slug(&route.key))),
+                "aws_apigatewayv2_route",
+                Concern::Balancer,
+                None,
+                attrs(vec![
+                    ("api_id", r(&gw, "id")),
+                    ("route_key", s(&route.key)),
+                    ("target", tmpl(vec![text("integrations/"), pref(&integration, "id")])),
+                ]),
+            );
+        }
+        let mut stage = attrs(vec![
+            ("api_id", r(&gw, "id")),
+            ("name", s(&api.stage)),
+            ("auto_deploy", b(true)),
+            (
+                "default_route_settings",
+                block(vec![
+                    ("throttling_rate_limit", i(api.rate_limit)),
+                    ("throttling_burst_limit", i(api.burst_limit)),
+                    ("detailed_metrics_enabled", b(true)),
+                ]),
+            ),
+        ]);
+        if let Some(days) = api.access_logs {
+            let logs = self.add(
+                id("logs"),
+                "aws_cloudwatch_log_group",
+                Concern::Balancer,
+                Some(&format!("{}-access", api.aws_name)),
+                attrs(vec![
+                    ("name", s(format!("/apigateway/{}", api.aws_name))),
+                    ("retention_in_days", i(days)),
+                    ("kms_key_id", r("app/logs-key", "arn")),
+                ]),
+            );
+            let format = map(vec![
+                ("requestId", s("$context.requestId")),
+                ("ip", s("$context.identity.sourceIp")),
+                ("requestTime", s("$context.requestTime")),
+                ("httpMethod", s("$context.httpMethod")),
+                ("routeKey", s("$context.routeKey")),
+                ("status", s("$context.status")),
+                ("protocol", s("$context.protocol")),
+                ("responseLength", s("$context.responseLength")),
+                ("integrationLatency", s("$context.integrationLatency")),
+                ("integrationError", s("$context.integrationErrorMessage")),
+            ]);
+            stage.push((
+                "access_log_settings".into(),
+                block(vec![("destination_arn", r(&logs, "arn")), ("format", json(format))]),
+            ));
+        }
+        self.add(id("stage"), "aws_apigatewayv2_stage", Concern::Balancer, Some(&api.aws_name), stage);
     }
 
     // ------------------------------------------------------------------ scaling
@@ -1725,6 +2084,20 @@ impl<'a> Lower<'a> {
                 value: r(format!("service.{}/service", svc.name), "name"),
             });
         }
+        for repo in &self.m.repositories {
+            out.push(Output {
+                name: format!("{}_url", repo.name.replace('-', "_")),
+                description: format!("URI of image repository {}", repo.name),
+                value: r(format!("repository.{}/repo", repo.name), "repository_url"),
+            });
+        }
+        for api in &self.m.apis {
+            out.push(Output {
+                name: format!("{}_url", api.name.replace('-', "_")),
+                description: format!("Invoke URL of API {}", api.name),
+                value: r(format!("api.{}/stage", api.name), "invoke_url"),
+            });
+        }
         for db in &self.m.databases {
             let key = db.name.replace('-', "_");
             out.push(Output {
@@ -1811,6 +2184,10 @@ fn attr_ref(kind: &str, name: &str, attr: &str) -> Part {
         ("database", "name") => pref(format!("database.{name}/instance"), "db_name"),
         ("database", a) => pref(format!("database.{name}/instance"), a),
         ("balancer", "url") => pref(format!("balancer.{name}/alb"), "dns_name"),
+        ("repository", "url") => pref(format!("repository.{name}/repo"), "repository_url"),
+        ("repository", a) => pref(format!("repository.{name}/repo"), a),
+        ("api", "url") => pref(format!("api.{name}/stage"), "invoke_url"),
+        ("api", a) => pref(format!("api.{name}/api"), a),
         ("balancer", a) => pref(format!("balancer.{name}/alb"), a),
         ("network", "cidr_block") => pref(format!("network.{name}/vpc"), "cidr_block"),
         ("network", _) => pref(format!("network.{name}/vpc"), "id"),
@@ -1840,6 +2217,19 @@ fn depends(deps: &[(String, String)]) -> Val {
 }
 
 /// The repository of a private ECR image URI, if it is one.
+/// A resource id segment from free text: `ANY /dev/{proxy+}` → `any-dev-proxy`.
+fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
 fn ecr_repository(image: &str) -> Option<String> {
     let (host, rest) = image.split_once('/')?;
     let mut parts = host.split('.');

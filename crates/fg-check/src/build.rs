@@ -451,6 +451,7 @@ impl<'a> Builder<'a> {
         if r.invalid("port") {
             self.invalid_port.insert(decl.name.clone());
         }
+        self.image_refs(&r);
         let port = r.int("port").map(|p| p as u16);
         let health = r.rec("health").map(|h| self.health(&h));
         let container_health = r.rec("container_health").map(|h| self.container_health(&h));
@@ -639,6 +640,15 @@ impl<'a> Builder<'a> {
         if kind == "canary" { Shift::Canary { percent, minutes } } else { Shift::Linear { percent, minutes } }
     }
 
+    /// Images may refer to the stack's repositories, and to nothing else known only at
+    /// deploy time.
+    fn image_refs(&mut self, r: &R) {
+        let image = r.v("image").and_then(to_text).unwrap_or_default();
+        if let Some((kind, name, _)) = image.refs().find(|(kind, _, _)| *kind != "repository") {
+            self.diags.push(d::image_reference(r.span("image"), kind, name));
+        }
+    }
+
     fn count(&mut self, r: &R, key: &str) -> u32 {
         match r.int(key) {
             Some(n) if n < 0 => {
@@ -678,6 +688,7 @@ impl<'a> Builder<'a> {
     }
 
     fn sidecar(&mut self, r: R) -> Sidecar {
+        self.image_refs(&r);
         Sidecar {
             name: r.str("name").unwrap_or_default(),
             image: r.v("image").and_then(to_text).unwrap_or_default(),
@@ -1239,6 +1250,7 @@ impl<'a> Builder<'a> {
             network,
             stage,
             routes,
+            iam_auth: r.word("auth") == Some("iam"),
             rate_limit,
             burst_limit,
             access_logs: access_logs.then_some(retention),

@@ -1165,6 +1165,16 @@ pub fn image_repository_mutable(span: Span, repo: &str, tag: &str, decl: Span) -
     .with_help("push each build under its own tag and release it with `fgc deploy`, or set `tags = mutable`")
 }
 
+pub fn image_reference(span: Span, kind: &str, name: &str) -> Diagnostic {
+    Diagnostic::error(
+        codes::BAD_INTERPOLATION,
+        span,
+        format!("an image can refer to a repository of the stack, not to {} {kind} `{name}`", a(kind)),
+        "this value is only known at deploy time",
+    )
+    .with_help("write the image literally, or as `\"${repo.url}:tag\"` for a `repository repo { … }` of the stack")
+}
+
 pub fn api_public_balancer(span: Span, balancer: &str, decl: Span) -> Diagnostic {
     Diagnostic::error(
         codes::API_BALANCER,

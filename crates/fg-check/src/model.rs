@@ -302,6 +302,8 @@ pub struct Api {
     pub network: String,
     pub stage: String,
     pub routes: Vec<ApiRoute>,
+    /// Routes need SigV4-signed calls (`AWS_IAM`).
+    pub iam_auth: bool,
     pub rate_limit: u32,
     pub burst_limit: u32,
     /// Access log retention in days, when access logs are on.

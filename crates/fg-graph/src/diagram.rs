@@ -1,6 +1,6 @@
 //! The format-independent diagram: what is drawn, not where.
 
-use fg_check::model::{Action, Metric, Model, Nat, Protocol, SubnetKind, Zones};
+use fg_check::model::{Action, Metric, Model, Nat, Protocol, Shift, SubnetKind, Zones};
 use fg_ir::{Concern, Ir};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,7 +213,11 @@ pub fn architecture(m: &Model) -> Diagram {
             });
         }
         if s.deployment.blue_green {
-            lines.push("blue/green deployment".to_string());
+            lines.push(match s.deployment.shift {
+                Shift::AllAtOnce => "blue/green deployment".to_string(),
+                Shift::Canary { percent, minutes } => format!("blue/green · canary {percent}% then {minutes}m"),
+                Shift::Linear { percent, minutes } => format!("blue/green · {percent}% every {minutes}m"),
+            });
         }
         let group = tier_of(&s.network, s.subnets == SubnetKind::Private);
         d.node(format!("service.{}", s.name), NodeKind::Service, lines, group, 2);
@@ -224,6 +228,34 @@ pub fn architecture(m: &Model) -> Diagram {
             vec![format!("database {}", db.name), format!("{} {} · {}", db.engine.as_str(), db.version, db.class)];
         lines.push(format!("{} GiB{}", db.storage_gib, if db.multi_az { " · multi-AZ" } else { "" }));
         d.node(format!("database.{}", db.name), NodeKind::Database, lines, tier_of(&db.network, true), 3);
+    }
+
+    // APIs sit outside the network, between the internet and the balancer they reach
+    // through a VPC link.
+    for api in &m.apis {
+        let stage = if api.stage == "$default" { "/".to_string() } else { format!("/{}", api.stage) };
+        let lines = vec![format!("api {}", api.name), format!("HTTP API · stage {stage}"), "VPC link".to_string()];
+        let node = d.node(format!("api.{}", api.name), NodeKind::Balancer, lines, None, 0);
+        if let Some(i) = internet {
+            d.edges.push(Edge { from: i, to: node, label: Some("HTTPS :443".into()), kind: EdgeKind::Traffic });
+        }
+        if let Some(to) = d.find(&format!("balancer.{}", api.balancer)) {
+            let keys: Vec<&str> = api.routes.iter().map(|r| r.key.as_str()).collect();
+            d.edges.push(Edge { from: node, to, label: Some(keys.join(" ")), kind: EdgeKind::Route });
+        }
+    }
+    for repo in &m.repositories {
+        let mut what = format!("ECR · keeps {}", repo.keep);
+        if repo.scan_on_push {
+            what.push_str(" · scanned");
+        }
+        d.node(
+            format!("repository.{}", repo.name),
+            NodeKind::Gateway,
+            vec![format!("repository {}", repo.name), what],
+            None,
+            3,
+        );
     }
 
     // NAT gateways and endpoints go last in their tiers, below what carries traffic.

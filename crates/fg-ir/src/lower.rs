@@ -1720,6 +1720,7 @@ impl<'a> Lower<'a> {
                 attrs(vec![
                     ("api_id", r(&gw, "id")),
                     ("route_key", s(&route.key)),
+                    ("authorization_type", s(if api.iam_auth { "AWS_IAM" } else { "NONE" })),
                     ("target", tmpl(vec![text("integrations/"), pref(&integration, "id")])),
                 ]),
             );

@@ -96,6 +96,12 @@ resource "aws_lb_listener_rule" "api_listener_80_rule_10" {
     Name     = "fargate-backend-api-80-backend"
     "fgc:id" = "balancer.api/listener/80/rule/10"
   }
+
+  lifecycle {
+    ignore_changes = [
+      action
+    ]
+  }
 }
 
 resource "aws_lb_target_group" "backend_tg_blue" {
@@ -147,5 +153,137 @@ resource "aws_lb_target_group" "backend_tg_green" {
   tags = {
     Name     = "fargate-backend-backend-g"
     "fgc:id" = "service.backend/tg/green"
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "api_sg_ingress_8080" {
+  security_group_id = aws_security_group.api_sg.id
+  description       = "Test port 8080 of backend from the VPC"
+  ip_protocol       = "tcp"
+  from_port         = 8080
+  to_port           = 8080
+  cidr_ipv4         = "10.55.0.0/16"
+  tags = {
+    "fgc:id" = "balancer.api/sg/ingress/8080"
+  }
+}
+
+resource "aws_lb_listener" "api_listener_8080" {
+  load_balancer_arn = aws_lb.api_alb.arn
+  port              = 8080
+  protocol          = "HTTP"
+
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.backend_tg_blue.arn
+  }
+
+  tags = {
+    Name     = "fargate-backend-api-8080"
+    "fgc:id" = "balancer.api/listener/8080"
+  }
+
+  lifecycle {
+    ignore_changes = [
+      default_action
+    ]
+  }
+}
+
+resource "aws_security_group" "ingress_sg" {
+  name        = "fargate-backend-ingress-vpc-link"
+  description = "VPC link of API fargate-backend-ingress: out to balancer fargate-backend-api only"
+  vpc_id      = aws_vpc.vpc_vpc.id
+  tags = {
+    Name     = "fargate-backend-ingress-vpc-link"
+    "fgc:id" = "api.ingress/sg"
+  }
+}
+
+resource "aws_vpc_security_group_egress_rule" "ingress_sg_egress_80" {
+  security_group_id            = aws_security_group.ingress_sg.id
+  description                  = "To balancer api on port 80"
+  ip_protocol                  = "tcp"
+  from_port                    = 80
+  to_port                      = 80
+  referenced_security_group_id = aws_security_group.api_sg.id
+  tags = {
+    "fgc:id" = "api.ingress/sg/egress/80"
+  }
+}
+
+resource "aws_apigatewayv2_vpc_link" "ingress_vpc_link" {
+  name = "fargate-backend-ingress"
+  security_group_ids = [
+    aws_security_group.ingress_sg.id
+  ]
+  subnet_ids = [
+    aws_subnet.vpc_subnet_private_0.id,
+    aws_subnet.vpc_subnet_private_1.id
+  ]
+  tags = {
+    Name     = "fargate-backend-ingress"
+    "fgc:id" = "api.ingress/vpc-link"
+  }
+}
+
+resource "aws_apigatewayv2_api" "ingress_api" {
+  name          = "fargate-backend-ingress"
+  protocol_type = "HTTP"
+  description   = "HTTP API of fargate-backend through balancer fargate-backend-api"
+  tags = {
+    Name     = "fargate-backend-ingress"
+    "fgc:id" = "api.ingress/api"
+  }
+}
+
+resource "aws_apigatewayv2_integration" "ingress_integration_80" {
+  api_id                 = aws_apigatewayv2_api.ingress_api.id
+  description            = "Balancer api port 80 through the VPC link"
+  integration_type       = "HTTP_PROXY"
+  integration_method     = "ANY"
+  integration_uri        = aws_lb_listener.api_listener_80.arn
+  connection_type        = "VPC_LINK"
+  connection_id          = aws_apigatewayv2_vpc_link.ingress_vpc_link.id
+  payload_format_version = "1.0"
+  timeout_milliseconds   = 30000
+}
+
+resource "aws_apigatewayv2_route" "ingress_route_any_dev_proxy" {
+  api_id             = aws_apigatewayv2_api.ingress_api.id
+  route_key          = "ANY /dev/{proxy+}"
+  authorization_type = "NONE"
+  target             = "integrations/${aws_apigatewayv2_integration.ingress_integration_80.id}"
+}
+
+resource "aws_cloudwatch_log_group" "ingress_logs" {
+  name              = "/apigateway/fargate-backend-ingress"
+  retention_in_days = 365
+  kms_key_id        = aws_kms_key.logs_key.arn
+  tags = {
+    Name     = "fargate-backend-ingress-access"
+    "fgc:id" = "api.ingress/logs"
+  }
+}
+
+resource "aws_apigatewayv2_stage" "ingress_stage" {
+  api_id      = aws_apigatewayv2_api.ingress_api.id
+  name        = "dev"
+  auto_deploy = true
+
+  default_route_settings {
+    throttling_rate_limit    = 1000
+    throttling_burst_limit   = 500
+    detailed_metrics_enabled = true
+  }
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.ingress_logs.arn
+    format          = jsonencode({ requestId = "$context.requestId", ip = "$context.identity.sourceIp", requestTime = "$context.requestTime", httpMethod = "$context.httpMethod", routeKey = "$context.routeKey", status = "$context.status", protocol = "$context.protocol", responseLength = "$context.responseLength", integrationLatency = "$context.integrationLatency", integrationError = "$context.integrationErrorMessage" })
+  }
+
+  tags = {
+    Name     = "fargate-backend-ingress"
+    "fgc:id" = "api.ingress/stage"
   }
 }

@@ -29,7 +29,7 @@ resource "aws_iam_role" "backend_execution_role" {
 resource "aws_iam_role_policy" "backend_execution_policy" {
   name   = "execution"
   role   = aws_iam_role.backend_execution_role.id
-  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = ["logs:CreateLogStream", "logs:PutLogEvents"], Resource = ["${aws_cloudwatch_log_group.backend_logs.arn}:*"] }, { Effect = "Allow", Action = ["ecr:GetAuthorizationToken"], Resource = ["*"] }, { Effect = "Allow", Action = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource = ["arn:${data.aws_partition.partition.partition}:ecr:eu-west-2:${data.aws_caller_identity.account.account_id}:repository/fargate-auto-scaled-backend"] }] })
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = ["logs:CreateLogStream", "logs:PutLogEvents"], Resource = ["${aws_cloudwatch_log_group.backend_logs.arn}:*"] }, { Effect = "Allow", Action = ["ecr:GetAuthorizationToken"], Resource = ["*"] }, { Effect = "Allow", Action = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource = [aws_ecr_repository.images_repo.arn] }] })
 }
 
 resource "aws_iam_role" "backend_codedeploy_role" {

@@ -15,6 +15,16 @@ output "backend_service" {
   value       = aws_ecs_service.backend_service.name
 }
 
+output "images_url" {
+  description = "URI of image repository images"
+  value       = aws_ecr_repository.images_repo.repository_url
+}
+
+output "ingress_url" {
+  description = "Invoke URL of API ingress"
+  value       = aws_apigatewayv2_stage.ingress_stage.invoke_url
+}
+
 output "cluster" {
   description = "ECS cluster name"
   value       = aws_ecs_cluster.cluster.name

@@ -59,7 +59,7 @@ resource "aws_ecs_task_definition" "backend_task" {
     cpu_architecture        = "X86_64"
   }
 
-  container_definitions = jsonencode([{ name = "backend", image = "700011111111.dkr.ecr.eu-west-2.amazonaws.com/fargate-auto-scaled-backend:latest", essential = true, portMappings = [{ containerPort = 3000, protocol = "tcp" }], environment = [{ name = "BASE_PATH", value = "dev" }], secrets = [], readonlyRootFilesystem = false, logConfiguration = { logDriver = "awslogs", options = { awslogs-group = aws_cloudwatch_log_group.backend_logs.name, awslogs-region = "eu-west-2", awslogs-stream-prefix = "backend" } } }])
+  container_definitions = jsonencode([{ name = "backend", image = "${aws_ecr_repository.images_repo.repository_url}:initial", essential = true, portMappings = [{ containerPort = 3000, protocol = "tcp" }], environment = [{ name = "BASE_PATH", value = "dev" }], secrets = [], readonlyRootFilesystem = false, logConfiguration = { logDriver = "awslogs", options = { awslogs-group = aws_cloudwatch_log_group.backend_logs.name, awslogs-region = "eu-west-2", awslogs-stream-prefix = "backend" } } }])
   tags = {
     Name     = "fargate-backend-backend"
     "fgc:id" = "service.backend/task"
@@ -131,6 +131,90 @@ resource "aws_codedeploy_app" "backend_codedeploy_app" {
   }
 }
 
+resource "aws_cloudwatch_metric_alarm" "backend_alarm_http_5xx_blue" {
+  alarm_name          = "fargate-backend-backend-http-5xx-blue"
+  alarm_description   = "Stop a deployment of backend whose blue tasks answer 5xx"
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "HTTPCode_Target_5XX_Count"
+  statistic           = "Sum"
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  period              = 60
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  dimensions = {
+    LoadBalancer = "${aws_lb.api_alb.arn_suffix}"
+    TargetGroup  = "${aws_lb_target_group.backend_tg_blue.arn_suffix}"
+  }
+  tags = {
+    Name     = "fargate-backend-backend-http-5xx-blue"
+    "fgc:id" = "service.backend/alarm/http-5xx-blue"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "backend_alarm_http_5xx_green" {
+  alarm_name          = "fargate-backend-backend-http-5xx-green"
+  alarm_description   = "Stop a deployment of backend whose green tasks answer 5xx"
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "HTTPCode_Target_5XX_Count"
+  statistic           = "Sum"
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  period              = 60
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  dimensions = {
+    LoadBalancer = "${aws_lb.api_alb.arn_suffix}"
+    TargetGroup  = "${aws_lb_target_group.backend_tg_green.arn_suffix}"
+  }
+  tags = {
+    Name     = "fargate-backend-backend-http-5xx-green"
+    "fgc:id" = "service.backend/alarm/http-5xx-green"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "backend_alarm_unhealthy_blue" {
+  alarm_name          = "fargate-backend-backend-unhealthy-blue"
+  alarm_description   = "Stop a deployment of backend whose blue tasks fail health checks"
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "UnHealthyHostCount"
+  statistic           = "Maximum"
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  period              = 60
+  evaluation_periods  = 2
+  treat_missing_data  = "notBreaching"
+  dimensions = {
+    LoadBalancer = "${aws_lb.api_alb.arn_suffix}"
+    TargetGroup  = "${aws_lb_target_group.backend_tg_blue.arn_suffix}"
+  }
+  tags = {
+    Name     = "fargate-backend-backend-unhealthy-blue"
+    "fgc:id" = "service.backend/alarm/unhealthy-blue"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "backend_alarm_unhealthy_green" {
+  alarm_name          = "fargate-backend-backend-unhealthy-green"
+  alarm_description   = "Stop a deployment of backend whose green tasks fail health checks"
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "UnHealthyHostCount"
+  statistic           = "Maximum"
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  period              = 60
+  evaluation_periods  = 2
+  treat_missing_data  = "notBreaching"
+  dimensions = {
+    LoadBalancer = "${aws_lb.api_alb.arn_suffix}"
+    TargetGroup  = "${aws_lb_target_group.backend_tg_green.arn_suffix}"
+  }
+  tags = {
+    Name     = "fargate-backend-backend-unhealthy-green"
+    "fgc:id" = "service.backend/alarm/unhealthy-green"
+  }
+}
+
 resource "aws_codedeploy_deployment_group" "backend_deployment_group" {
   app_name               = aws_codedeploy_app.backend_codedeploy_app.name
   deployment_group_name  = "fargate-backend-backend"
@@ -140,8 +224,19 @@ resource "aws_codedeploy_deployment_group" "backend_deployment_group" {
   auto_rollback_configuration {
     enabled = true
     events = [
-      "DEPLOYMENT_FAILURE"
+      "DEPLOYMENT_FAILURE",
+      "DEPLOYMENT_STOP_ON_ALARM"
     ]
+  }
+
+  alarm_configuration {
+    alarms = [
+      aws_cloudwatch_metric_alarm.backend_alarm_http_5xx_blue.alarm_name,
+      aws_cloudwatch_metric_alarm.backend_alarm_http_5xx_green.alarm_name,
+      aws_cloudwatch_metric_alarm.backend_alarm_unhealthy_blue.alarm_name,
+      aws_cloudwatch_metric_alarm.backend_alarm_unhealthy_green.alarm_name
+    ]
+    enabled = true
   }
 
   blue_green_deployment_config {
@@ -180,6 +275,12 @@ resource "aws_codedeploy_deployment_group" "backend_deployment_group" {
       target_group {
         name = aws_lb_target_group.backend_tg_green.name
       }
+
+      test_traffic_route {
+        listener_arns = [
+          aws_lb_listener.api_listener_8080.arn
+        ]
+      }
     }
   }
 
@@ -187,4 +288,29 @@ resource "aws_codedeploy_deployment_group" "backend_deployment_group" {
     Name     = "fargate-backend-backend"
     "fgc:id" = "service.backend/deployment-group"
   }
+}
+
+resource "aws_ecr_repository" "images_repo" {
+  name                 = "fargate-auto-scaled-backend"
+  image_tag_mutability = "IMMUTABLE"
+  force_delete         = false
+
+  image_scanning_configuration {
+    scan_on_push = true
+  }
+
+  encryption_configuration {
+    encryption_type = "KMS"
+    kms_key         = aws_kms_key.logs_key.arn
+  }
+
+  tags = {
+    Name     = "fargate-auto-scaled-backend"
+    "fgc:id" = "repository.images/repo"
+  }
+}
+
+resource "aws_ecr_lifecycle_policy" "images_lifecycle" {
+  repository = aws_ecr_repository.images_repo.name
+  policy     = jsonencode({ rules = [{ rulePriority = 1, description = "Keep the last 10 images", selection = { tagStatus = "any", countType = "imageCountMoreThan", countNumber = 10 }, action = { type = "expire" } }] })
 }

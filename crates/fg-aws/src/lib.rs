@@ -2,7 +2,7 @@
 //!
 //! [`Aws`] implements `fg_deploy::Cloud`: it creates, updates, deletes and adopts
 //! resources through the AWS SDK for Rust (EC2, ELBv2, ECS, IAM, CloudWatch Logs and
-//! alarms, KMS, Application Auto Scaling, CodeDeploy, RDS, STS), tags everything it creates with the stack's tags and its `fgc:id`, and turns
+//! alarms, KMS, Application Auto Scaling, CodeDeploy, RDS, STS, ECR, API Gateway v2), tags everything it creates with the stack's tags and its `fgc:id`, and turns
 //! AWS errors into messages with help (the missing permission on AccessDenied, what
 //! exists on a name conflict). Throttling and 5xx answers are retried by the SDK's
 //! standard retry strategy with backoff, with more attempts than its default.
@@ -14,7 +14,9 @@
 mod ec2;
 pub mod ecs;
 mod elb;
+mod gateway;
 mod iam;
+pub mod release;
 pub mod run;
 mod scaling;
 #[cfg(test)]
@@ -50,6 +52,8 @@ pub struct Aws {
     pub(crate) scaling: aws_sdk_applicationautoscaling::Client,
     pub(crate) cloudwatch: aws_sdk_cloudwatch::Client,
     pub(crate) codedeploy: aws_sdk_codedeploy::Client,
+    pub(crate) ecr: aws_sdk_ecr::Client,
+    pub(crate) apigw: aws_sdk_apigatewayv2::Client,
     pub(crate) region: String,
     /// `fgc:app`, `fgc:env` and the app's tags.
     pub(crate) stack_tags: BTreeMap<String, String>,
@@ -84,6 +88,8 @@ impl Aws {
             scaling: aws_sdk_applicationautoscaling::Client::new(&conf),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&conf),
             codedeploy: aws_sdk_codedeploy::Client::new(&conf),
+            ecr: aws_sdk_ecr::Client::new(&conf),
+            apigw: aws_sdk_apigatewayv2::Client::new(&conf),
             region: target.region.clone(),
             stack_tags,
             calls: AtomicUsize::new(0),
@@ -157,6 +163,7 @@ impl fg_deploy::Cloud for Aws {
             k if ecs::KINDS.contains(&k) => ecs::adopt(self, r).await,
             k if iam::KINDS.contains(&k) => iam::adopt(self, r).await,
             k if scaling::KINDS.contains(&k) => scaling::adopt(self, r).await,
+            k if gateway::KINDS.contains(&k) => gateway::adopt(self, r).await,
             other => Err(unsupported(other)),
         }
     }
@@ -168,6 +175,7 @@ impl fg_deploy::Cloud for Aws {
             k if ecs::KINDS.contains(&k) => ecs::create(self, r).await,
             k if iam::KINDS.contains(&k) => iam::create(self, r).await,
             k if scaling::KINDS.contains(&k) => scaling::create(self, r).await,
+            k if gateway::KINDS.contains(&k) => gateway::create(self, r).await,
             other => Err(unsupported(other)),
         }
     }
@@ -180,6 +188,7 @@ impl fg_deploy::Cloud for Aws {
             k if ecs::KINDS.contains(&k) => ecs::update(self, r, have, &names).await,
             k if iam::KINDS.contains(&k) => iam::update(self, r, have, &names).await,
             k if scaling::KINDS.contains(&k) => scaling::update(self, r, have, &names).await,
+            k if gateway::KINDS.contains(&k) => gateway::update(self, r, have, &names).await,
             other => Err(unsupported(other)),
         }
     }
@@ -191,6 +200,7 @@ impl fg_deploy::Cloud for Aws {
             k if ecs::KINDS.contains(&k) => ecs::delete(self, have).await,
             k if iam::KINDS.contains(&k) => iam::delete(self, have).await,
             k if scaling::KINDS.contains(&k) => scaling::delete(self, have).await,
+            k if gateway::KINDS.contains(&k) => gateway::delete(self, have).await,
             other => Err(unsupported(other)),
         }
     }
@@ -205,6 +215,9 @@ impl fg_deploy::Cloud for Aws {
 pub fn immutable(kind: &str, attr: &str) -> bool {
     if attr == "tags" {
         return false;
+    }
+    if gateway::KINDS.contains(&kind) {
+        return gateway::immutable(kind, attr);
     }
     match kind {
         "aws_vpc" => attr == "cidr_block",
@@ -231,6 +244,8 @@ pub fn immutable(kind: &str, attr: &str) -> bool {
         "aws_cloudwatch_metric_alarm" => attr == "alarm_name",
         "aws_codedeploy_app" => ["name", "compute_platform"].contains(&attr),
         "aws_codedeploy_deployment_group" => ["app_name", "deployment_group_name"].contains(&attr),
+        // Deployment configurations cannot be changed: a new one replaces the old.
+        "aws_codedeploy_deployment_config" => true,
         "aws_db_subnet_group" => attr == "name",
         "aws_db_instance" => {
             ["identifier", "engine", "db_name", "username", "storage_encrypted", "db_subnet_group_name", "port"]
@@ -299,6 +314,16 @@ pub(crate) fn strings(r: &Resolved, name: &str) -> Vec<String> {
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
         .unwrap_or_default()
+}
+
+/// An attribute as it was applied, from the state (`{"type": …, "value": …}` pairs).
+pub(crate) fn recorded<'a>(have: &'a Deployed, name: &str) -> Option<&'a Value> {
+    have.attrs
+        .as_array()?
+        .iter()
+        .find(|p| p.get(0).and_then(Value::as_str) == Some(name))
+        .and_then(|p| p.get(1))
+        .and_then(|v| v.get("value"))
 }
 
 /// A created resource with its outputs.

@@ -19,6 +19,8 @@ pub struct Run {
     pub parallel: usize,
     /// How long to wait for changed services to become stable; `None` does not wait.
     pub wait: Option<std::time::Duration>,
+    /// How often to ask AWS while waiting.
+    pub poll: std::time::Duration,
 }
 
 /// Where the state of a stack lives by default: `.fgc/state/<app>-<env>.json` beside the
@@ -43,7 +45,9 @@ pub struct Report {
 /// The plan for the IR against the recorded state (without locking it).
 pub fn plan(ir: &fg_ir::Ir, state_path: &Path) -> Result<Plan, String> {
     let state = fg_deploy::state::read(state_path).map_err(|e| e.to_string())?.unwrap_or_default();
-    Ok(fg_deploy::plan(&ir.app, &ir.env, &fg_deploy::desired(ir), &state, &crate::immutable))
+    let mut want = fg_deploy::desired(ir);
+    crate::release::with_releases(&mut want, &state);
+    Ok(fg_deploy::plan(&ir.app, &ir.env, &want, &state, &crate::immutable))
 }
 
 /// Plans, asks `confirm`, and applies. `destroy` plans the removal of everything.
@@ -55,9 +59,13 @@ pub async fn apply(
     events: &(dyn Fn(Event) + Send + Sync),
     progress: &(dyn Fn(crate::ecs::Progress) + Send + Sync),
 ) -> Result<Report, String> {
-    let (file, state) =
+    let (file, mut state) =
         StateFile::open(&run.state, || State::new(&ir.app, &ir.env, &ir.region)).map_err(|e| e.to_string())?;
-    let want: Vec<Desired> = if destroy { Vec::new() } else { fg_deploy::desired(ir) };
+    let mut want: Vec<Desired> = if destroy { Vec::new() } else { fg_deploy::desired(ir) };
+    // Images released with `fgc deploy` stay until the source names a new one.
+    for stale in crate::release::with_releases(&mut want, &state) {
+        state.releases.remove(&stale);
+    }
     let plan = fg_deploy::plan(&ir.app, &ir.env, &want, &state, &crate::immutable);
     if plan.is_empty() || !confirm(&plan) {
         return Ok(Report { plan, outcome: None, calls: 0, wait: None });
@@ -71,7 +79,6 @@ pub async fn apply(
     }
     let (after, outcome) =
         fg_deploy::apply(aws.clone(), &plan, &want, &data, state, &file, run.parallel.max(1), events).await;
-    let calls = aws.calls.load(Ordering::Relaxed);
     // The services this apply created or changed, once everything went through.
     let services: Vec<(String, String)> = plan
         .changes
@@ -82,12 +89,60 @@ pub async fn apply(
             (d.outputs.get("cluster").cloned().unwrap_or_default(), d.outputs.get("name").cloned().unwrap_or_default())
         })
         .collect();
-    let wait = match (run.wait, &outcome) {
+    let mut wait = match (run.wait, &outcome) {
         (Some(limit), Outcome::Done { .. }) if !destroy && !services.is_empty() => {
-            Some(crate::ecs::wait_stable(&aws, &services, std::time::Duration::from_secs(6), limit, progress).await)
+            Some(crate::ecs::wait_stable(&aws, &services, run.poll, limit, progress).await)
         }
         _ => None,
     };
+    // A blue/green service takes a new task definition through CodeDeploy: the service
+    // itself is not updated (its task definition is managed elsewhere).
+    if matches!(outcome, Outcome::Done { .. }) && !destroy && !matches!(wait, Some(Err(_))) {
+        for c in plan.changes.iter().filter(|c| {
+            c.kind == "aws_ecs_task_definition" && matches!(c.action, fg_deploy::Action::Replace { .. })
+        }) {
+            let Some(decl) = c.id.strip_suffix("/task") else { continue };
+            let (Some(group), Some(svc), Some(task)) = (
+                after.resources.get(&format!("{decl}/deployment-group")),
+                after.resources.get(&format!("{decl}/service")),
+                after.resources.get(&c.id),
+            ) else {
+                continue;
+            };
+            let name = decl.strip_prefix("service.").unwrap_or(decl);
+            let out = |d: &fg_deploy::Deployed, k: &str| d.outputs.get(k).cloned().unwrap_or_default();
+            let step = |s: crate::release::Step| match s {
+                crate::release::Step::DeploymentCreated { id } => progress(crate::ecs::Progress::Event {
+                    service: out(svc, "name"),
+                    message: format!("CodeDeploy deployment {id} started (blue/green)"),
+                }),
+                crate::release::Step::DeploymentStatus { status, detail } => progress(crate::ecs::Progress::Event {
+                    service: out(svc, "name"),
+                    message: format!("CodeDeploy: {status} {detail}").trim_end().to_string(),
+                }),
+                crate::release::Step::Ecs(p) => progress(p),
+                _ => {}
+            };
+            let result = crate::release::rollout(
+                &aws,
+                run,
+                (&out(group, "app_name"), &out(group, "deployment_group_name")),
+                (&out(svc, "cluster"), &svc.physical),
+                name,
+                &task.physical,
+                &step,
+            )
+            .await;
+            if result.is_err() {
+                wait = Some(result);
+                break;
+            }
+            if run.wait.is_some() {
+                wait.get_or_insert(Ok(()));
+            }
+        }
+    }
+    let calls = aws.calls.load(Ordering::Relaxed);
     Ok(Report { plan, outcome: Some(outcome), calls, wait })
 }
 

@@ -18,6 +18,7 @@ pub const KINDS: &[&str] = &[
     "aws_cloudwatch_metric_alarm",
     "aws_codedeploy_app",
     "aws_codedeploy_deployment_group",
+    "aws_codedeploy_deployment_config",
     "aws_db_subnet_group",
     "aws_db_instance",
 ];
@@ -115,6 +116,11 @@ pub async fn adopt(aws: &Aws, r: &Resolved) -> Result<Option<Created>, CloudErro
             let name = s(r, "name");
             let found = aws.codedeploy.get_application().application_name(name).send().await.is_ok();
             Ok(found.then(|| created(name, &[("name", name)])))
+        }
+        "aws_codedeploy_deployment_config" => {
+            let name = s(r, "deployment_config_name");
+            let found = aws.codedeploy.get_deployment_config().deployment_config_name(name).send().await.is_ok();
+            Ok(found.then(|| created(name, &[("deployment_config_name", name)])))
         }
         "aws_codedeploy_deployment_group" => {
             let (app, group) = (s(r, "app_name"), s(r, "deployment_group_name"));
@@ -304,6 +310,7 @@ async fn put(aws: &Aws, r: &Resolved, have: Option<&Deployed>) -> Result<Created
                 .threshold(r.get("threshold").and_then(Value::as_f64).unwrap_or(0.0))
                 .period(int(r, "period").unwrap_or(60) as i32)
                 .evaluation_periods(int(r, "evaluation_periods").unwrap_or(1) as i32)
+                .set_treat_missing_data(r.str("treat_missing_data").map(str::to_string))
                 .set_dimensions(Some(dims))
                 .set_alarm_actions(Some(crate::strings(r, "alarm_actions")))
                 .set_tags(Some(tags.collect()))
@@ -338,6 +345,41 @@ async fn put(aws: &Aws, r: &Resolved, have: Option<&Deployed>) -> Result<Created
             Ok(created(s(r, "name"), &[("name", s(r, "name"))]))
         }
         "aws_codedeploy_deployment_group" => deployment_group(aws, r, have).await,
+        "aws_codedeploy_deployment_config" => {
+            use aws_sdk_codedeploy::types as cd;
+            let name = s(r, "deployment_config_name");
+            let routing = r.get("traffic_routing_config").map(|t| {
+                let step = |k: &str| field(t, k).map(|b| (number(b, "interval"), number(b, "percentage")));
+                let mut c = cd::TrafficRoutingConfig::builder()
+                    .set_type(text(t, "type").map(|x| cd::TrafficRoutingType::from(x.as_str())));
+                if let Some((interval, percentage)) = step("time_based_canary") {
+                    c = c.time_based_canary(
+                        cd::TimeBasedCanary::builder()
+                            .set_canary_interval(interval.map(|n| n as i32))
+                            .set_canary_percentage(percentage.map(|n| n as i32))
+                            .build(),
+                    );
+                }
+                if let Some((interval, percentage)) = step("time_based_linear") {
+                    c = c.time_based_linear(
+                        cd::TimeBasedLinear::builder()
+                            .set_linear_interval(interval.map(|n| n as i32))
+                            .set_linear_percentage(percentage.map(|n| n as i32))
+                            .build(),
+                    );
+                }
+                c.build()
+            });
+            aws.codedeploy
+                .create_deployment_config()
+                .deployment_config_name(name)
+                .compute_platform(cd::ComputePlatform::from(s(r, "compute_platform")))
+                .set_traffic_routing_config(routing)
+                .send()
+                .await
+                .map_err(|e| error("codedeploy:CreateDeploymentConfig", e))?;
+            Ok(created(name, &[("deployment_config_name", name)]))
+        }
         "aws_db_subnet_group" => {
             if have.is_some() {
                 aws.rds
@@ -442,9 +484,18 @@ async fn deployment_group(aws: &Aws, r: &Resolved, have: Option<&Deployed>) -> R
             )
             .build()
     });
+    let alarms = r.get("alarm_configuration").map(|a| {
+        cd::AlarmConfiguration::builder()
+            .set_enabled(field(a, "enabled").and_then(Value::as_bool))
+            .set_alarms(field(a, "alarms").and_then(Value::as_array).map(|xs| {
+                xs.iter().filter_map(Value::as_str).map(|n| cd::Alarm::builder().name(n).build()).collect()
+            }))
+            .build()
+    });
     if have.is_some() {
         aws.codedeploy
             .update_deployment_group()
+            .set_alarm_configuration(alarms.clone())
             .application_name(s(r, "app_name"))
             .current_deployment_group_name(s(r, "deployment_group_name"))
             .set_deployment_config_name(r.str("deployment_config_name").map(str::to_string))
@@ -463,6 +514,7 @@ async fn deployment_group(aws: &Aws, r: &Resolved, have: Option<&Deployed>) -> R
             .application_name(s(r, "app_name"))
             .deployment_group_name(s(r, "deployment_group_name"))
             .set_deployment_config_name(r.str("deployment_config_name").map(str::to_string))
+            .set_alarm_configuration(alarms)
             .service_role_arn(s(r, "service_role_arn"))
             .set_auto_rollback_configuration(rollback)
             .set_deployment_style(style)
@@ -630,6 +682,14 @@ pub async fn delete(aws: &Aws, have: &Deployed) -> Result<(), CloudError> {
             .await
             .map(drop)
             .map_err(|e| error("codedeploy:DeleteDeploymentGroup", e)),
+        "aws_codedeploy_deployment_config" => aws
+            .codedeploy
+            .delete_deployment_config()
+            .deployment_config_name(&have.physical)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| error("codedeploy:DeleteDeploymentConfig", e)),
         "aws_db_subnet_group" => aws
             .rds
             .delete_db_subnet_group()

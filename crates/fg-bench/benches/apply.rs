@@ -51,6 +51,7 @@ fn main() {
             // `fgc apply --parallel`, 8 by default; FGC_BENCH_PARALLEL tries others.
             parallel: std::env::var("FGC_BENCH_PARALLEL").ok().and_then(|p| p.parse().ok()).unwrap_or(8),
             wait: None,
+            poll: Duration::from_secs(6),
         };
         let started: Mutex<BTreeMap<String, Instant>> = Mutex::new(BTreeMap::new());
         let took: Mutex<BTreeMap<String, Duration>> = Mutex::new(BTreeMap::new());

@@ -15,7 +15,7 @@ pub mod state;
 
 pub use exec::{Cloud, CloudError, Created, Data, Event, Outcome, Resolved, apply};
 pub use plan::{Action, AttrChange, Change, Desired, Plan, desired, plan, render};
-pub use state::{Deployed, State, StateError, StateFile};
+pub use state::{Deployed, Release, State, StateError, StateFile};
 
 #[cfg(test)]
 mod tests;

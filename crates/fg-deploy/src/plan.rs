@@ -129,8 +129,11 @@ pub fn plan(app: &str, env: &str, want: &[Desired], state: &State, immutable: &d
             if changes.get(d.id.as_str()).is_some_and(|c| !matches!(c.action, Action::Update { .. })) {
                 continue;
             }
+            // An attribute managed elsewhere (a blue/green service's task definition) is
+            // not changed by fgc, so a new id behind it changes nothing here.
             let referring: Vec<AttrChange> = refs_by_attr(&d.attrs)
                 .into_iter()
+                .filter(|(name, _)| !d.managed_elsewhere.contains(name))
                 .filter(|(_, ids)| ids.iter().any(|i| replaced.contains(i)))
                 .map(|(name, _)| AttrChange {
                     forces_replacement: immutable(&d.kind, &name),
@@ -317,7 +320,7 @@ fn untag(v: &Value) -> Value {
         }
         (Some("map" | "block"), Some(x)) => pairs(x),
         (Some("json"), Some(x)) => untag(x),
-        (Some("ref"), Some(_)) => Value::String(short(v)),
+        (Some("ref" | "template"), Some(_)) => Value::String(short(v)),
         _ => v.clone(),
     }
 }
@@ -362,6 +365,22 @@ fn short(v: &Value) -> String {
             );
         }
         (Some("str" | "int" | "num" | "bool"), Some(x)) => x.clone(),
+        // Text with references, as it reads in the source: `<repo.url>:v2`.
+        (Some("template"), Some(Value::Array(parts))) => {
+            let mut text = String::new();
+            for p in parts {
+                match (p.get("type").and_then(Value::as_str), p.get("value")) {
+                    (Some("text"), Some(Value::String(t))) => text.push_str(t),
+                    (Some("ref"), Some(r)) => text.push_str(&format!(
+                        "<{}.{}>",
+                        r.get("id").and_then(Value::as_str).unwrap_or("?"),
+                        r.get("attr").and_then(Value::as_str).unwrap_or("?")
+                    )),
+                    _ => text.push('?'),
+                }
+            }
+            return text;
+        }
         _ => v.clone(),
     };
     let text = inner.to_string();

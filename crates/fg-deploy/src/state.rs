@@ -20,6 +20,22 @@ pub struct State {
     /// Incremented on every write, so that a reader can tell two states apart.
     pub serial: u64,
     pub resources: BTreeMap<String, Deployed>,
+    /// Images released with `fgc deploy`, by service declaration (`service.api`). They
+    /// stand in for the image the source names for as long as the source still names the
+    /// image it named at the release; a new image in the source wins.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub releases: BTreeMap<String, Release>,
+}
+
+/// An image released outside `fgc apply`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Release {
+    /// The image running now.
+    pub image: String,
+    /// The image as the source wrote it at the release, in the IR's JSON form.
+    pub source: serde_json::Value,
+    /// The task definition revision registered for it.
+    pub task_definition: String,
 }
 
 /// One deployed resource.
@@ -47,6 +63,7 @@ impl State {
             region: region.into(),
             serial: 0,
             resources: BTreeMap::new(),
+            releases: BTreeMap::new(),
         }
     }
 }

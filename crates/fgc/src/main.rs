@@ -82,6 +82,28 @@ enum Command {
         #[arg(long, default_value_t = 900, value_name = "SECONDS")]
         wait_timeout: u64,
     },
+    /// Release a new image of one service, and nothing else: register a task definition
+    /// revision with only the image changed and roll it out (rolling, or blue/green
+    /// through CodeDeploy), waiting for the outcome. Exit status 0 when the service
+    /// already runs the image, 2 when it was released, 1 when it failed (rolled back).
+    Deploy {
+        /// The entry file of the stack.
+        file: PathBuf,
+        /// The service to release, by its name in the stack.
+        #[arg(long, value_name = "NAME")]
+        service: String,
+        /// The image to release, such as `123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:3f2a1c`.
+        #[arg(long, value_name = "REF")]
+        image: String,
+        #[command(flatten)]
+        deploy: DeployArgs,
+        /// Do not wait for the rollout to finish.
+        #[arg(long)]
+        no_wait: bool,
+        /// How long to wait for the rollout, in seconds; then fgc rolls back.
+        #[arg(long, default_value_t = 1800, value_name = "SECONDS")]
+        wait_timeout: u64,
+    },
     /// Delete everything a stack deployed, dependents first.
     Destroy {
         /// The entry file of the stack.
@@ -224,6 +246,10 @@ fn main() -> ExitCode {
         Command::Apply { file, deploy, auto_approve, parallel, no_wait, wait_timeout } => {
             let wait = (!no_wait).then(|| std::time::Duration::from_secs(wait_timeout));
             apply(&file, &deploy, auto_approve, parallel, false, wait)
+        }
+        Command::Deploy { file, service, image, deploy, no_wait, wait_timeout } => {
+            let wait = (!no_wait).then(|| std::time::Duration::from_secs(wait_timeout));
+            release(&file, &deploy, &service, &image, wait)
         }
         Command::Destroy { file, deploy, auto_approve, parallel } => {
             apply(&file, &deploy, auto_approve, parallel, true, None)
@@ -468,7 +494,7 @@ fn lower_for_deploy(file: &Path, args: &DeployArgs) -> Result<(fg_ir::Ir, fg_aws
         endpoint: args.endpoint_url.clone(),
         credentials: None,
     };
-    Ok((ir, fg_aws::run::Run { target, state, parallel: 8, wait: None }))
+    Ok((ir, fg_aws::run::Run { target, state, parallel: 8, wait: None, poll: std::time::Duration::from_secs(6) }))
 }
 
 fn plan(file: &Path, args: &DeployArgs, format: Format) -> ExitCode {
@@ -601,6 +627,47 @@ fn apply(
                 ExitCode::from(1)
             }
         },
+    }
+}
+
+fn release(file: &Path, args: &DeployArgs, service: &str, image: &str, wait: Option<std::time::Duration>) -> ExitCode {
+    use fg_aws::release::{Released, Step};
+    let (ir, mut run) = match lower_for_deploy(file, args) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    run.wait = wait;
+    let Some(runtime) = runtime() else { return ExitCode::from(1) };
+    let display = Progress::new();
+    let on = |step: Step| match step {
+        Step::Current { task_definition, image } => {
+            display.line(format!("`{service}` runs {image} ({task_definition})"))
+        }
+        Step::Registered { task_definition } => display.line(format!("registered {task_definition}")),
+        Step::Updated => display.line(format!("updated service `{service}` (rolling)")),
+        Step::DeploymentCreated { id } => display.line(format!("started CodeDeploy deployment {id} (blue/green)")),
+        Step::DeploymentStatus { status, detail } if detail.is_empty() => display.line(format!("deployment: {status}")),
+        Step::DeploymentStatus { status, detail } => display.line(format!("deployment: {status} ({detail})")),
+        Step::Ecs(p) => display.service(p),
+        Step::RollingBack { reason } => display.line(format!("rolling back: {reason}")),
+    };
+    match runtime.block_on(fg_aws::release::release(&ir, &run, service, image, &on)) {
+        Ok(Released::Unchanged { image }) => {
+            println!("Nothing to do: `{service}` already runs {image}.");
+            ExitCode::SUCCESS
+        }
+        Ok(Released::Done { calls, waited, .. }) => {
+            let how = if waited { "; it is stable" } else { "; not waiting for the rollout" };
+            println!("Released {image} to `{service}` with {calls} AWS calls{how}.");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            if let Some(h) = e.help {
+                eprintln!("  help: {h}");
+            }
+            ExitCode::from(1)
+        }
     }
 }
 

@@ -177,8 +177,8 @@ check("standard library: kind, field, type and doc comment", function()
   end
   eq(at("kind service {", "kind"), "fgSchemaKw", "kind")
   eq(at("kind service {", "service"), "fgSchemaName", "kind name")
-  eq(at("  image: string", "image"), "fgFieldName", "field")
-  eq(at("  image: string", "string"), "fgPrimType", "type")
+  eq(at("  image: text", "image"), "fgFieldName", "field")
+  eq(at("  image: text", "text"), "fgPrimType", "type")
   eq(at("  out name: string", "out"), "fgOut", "out")
   eq(at("/// A Fargate service", "///"), "fgDocComment", "doc comment")
   vim.cmd("bwipeout")
@@ -203,9 +203,30 @@ check("step statement: metric, comparison, unit, arrow and adjustment", function
   vim.cmd("bwipeout")
 end)
 
--- The syntax file's word lists against the repository: every stdlib enum value, every
--- built-in function and unit of the checker highlights as such.
-check("word lists match the stdlib enums and the checker's functions and units", function()
+check("api, repository and deployment: kinds, names, interpolation and enum values", function()
+  vim.cmd("edit " .. vim.fn.fnameescape(repo .. "/examples/private-backend-blue-green.fg"))
+  local function at(marker, needle)
+    local lnum, col = find(marker, needle)
+    return (syntax_at(lnum, col))
+  end
+  eq(at("repository images", "repository"), "fgDeclKind", "repository")
+  eq(at("repository images", "images"), "fgDeclName", "repository name")
+  eq(at("api ingress", "api"), "fgDeclKind", "api")
+  eq(at("api ingress", "ingress"), "fgDeclName", "api name")
+  eq(at("balancer api", "api"), "fgDeclName", "balancer named api")
+  eq(at("balancer = api", "balancer"), "fgAttrKey", "balancer field")
+  eq(at('route "/dev/{proxy+}"', "route"), "fgStatement", "route")
+  eq(at("${images.url}", "images.url"), "fgInterpPath", "interpolation")
+  eq(at("strategy ", "blue_green"), "fgEnumConst", "strategy")
+  eq(at("test_port ", "test_port"), "fgAttrKey", "test_port")
+  eq(at("rollback_alarms", "http_5xx"), "fgEnumConst", "http_5xx")
+  eq(at("rollback_alarms", "unhealthy"), "fgEnumConst", "unhealthy")
+  vim.cmd("bwipeout")
+end)
+
+-- The syntax file's word lists against the repository: every stdlib enum value and kind,
+-- every built-in function and unit of the checker highlights as such.
+check("word lists match the stdlib enums and kinds and the checker's functions and units", function()
   local cases = {}
   for _, file in ipairs(vim.fn.glob(repo .. "/stdlib/*.fg", false, true)) do
     local text = table.concat(vim.fn.readfile(file), "\n"):gsub("//[^\n]*", "")
@@ -229,6 +250,14 @@ check("word lists match the stdlib enums and the checker's functions and units",
   for u in duration:gmatch('%("(%w+)"') do
     table.insert(cases, { "x = 5" .. u, "5", "fgDuration" })
   end
+  for _, file in ipairs(vim.fn.glob(repo .. "/stdlib/*.fg", false, true)) do
+    for _, line in ipairs(vim.fn.readfile(file)) do
+      local k = line:match("^kind%s+([%w_]+)")
+      if k and k ~= "app" then
+        table.insert(cases, { k .. " x {", k, "fgDeclKind", 1 })
+      end
+    end
+  end
   assert(#cases > 30, "only " .. #cases .. " words found")
   local buf = vim.api.nvim_create_buf(true, true)
   vim.api.nvim_set_current_buf(buf)
@@ -238,7 +267,7 @@ check("word lists match the stdlib enums and the checker's functions and units",
   vim.bo[buf].filetype = "fg"
   local wrong = {}
   for i, c in ipairs(cases) do
-    local col = c[1]:find(c[2], 5, true)
+    local col = c[1]:find(c[2], c[4] or 5, true)
     local name = syntax_at(i, col)
     if name ~= c[3] then
       table.insert(wrong, string.format("%s: %s, not %s", c[1], name, c[3]))

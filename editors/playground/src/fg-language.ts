@@ -6,7 +6,7 @@
 import { StreamLanguage, type StreamParser, type StringStream } from "@codemirror/language";
 
 const KEYWORDS = new Set(["import", "app", "let", "env", "route", "host", "priority", "target", "step", "for", "kind", "enum", "out"]);
-const KINDS = new Set(["service", "network", "balancer", "database", "policy"]);
+const KINDS = new Set(["service", "network", "balancer", "database", "policy", "repository", "api"]);
 const CALLS = new Set(["ssm", "secret", "forward", "respond", "redirect"]);
 const NAME = /^[A-Za-z_](?:[A-Za-z0-9_]|-(?=[A-Za-z0-9_]))*/;
 
@@ -80,11 +80,14 @@ const parser: StreamParser<State> = {
     if (word) {
       const w = word[0];
       const defining = state.defining;
-      state.defining = KINDS.has(w) || w === "let" || w === "kind" || w === "enum";
+      // A kind starts a declaration only at the start of a line, not as a key or a value
+      // (`balancer = api`).
+      const kind = KINDS.has(w) && /^\s*$/.test(stream.string.slice(0, stream.start)) && !stream.match(/^\s*[=:]/, false);
+      state.defining = kind || w === "let" || w === "kind" || w === "enum";
       if (defining) return "variableName.definition";
       if (w === "true" || w === "false") return "bool";
       if (KEYWORDS.has(w)) return "keyword";
-      if (KINDS.has(w)) return "typeName";
+      if (kind) return "typeName";
       if (CALLS.has(w) && stream.match(/^\s*\(/, false)) return "variableName.function";
       // A key: followed by `=` (not `=>`) or opening a nested block.
       if (stream.match(/^\s*=(?![=>])/, false) || stream.match(/^\s*(?:[A-Za-z_][\w-]*\s*)?\{/, false)) return "propertyName";

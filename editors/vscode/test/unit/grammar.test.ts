@@ -65,6 +65,28 @@ describe("repository files tokenise cleanly", () => {
     assert.ok(at('route "/user-svc*"', "->").includes("keyword.operator.arrow.fg"));
     assert.ok(at("listener http", "listener").includes("entity.name.tag.block.fg"));
   });
+
+  it("highlights the api, repository and deployment of private-backend-blue-green.fg", async () => {
+    const text = read("examples/private-backend-blue-green.fg");
+    assert.ok(text !== undefined);
+    const tokens = await tokenize(text);
+    const at = (marker: string, needle: string) => scopesOf(text, tokens, marker, needle);
+    assert.ok(at("repository images", "repository").includes("storage.type.repository.fg"));
+    assert.ok(at("repository images", "images").includes("entity.name.type.fg"));
+    assert.ok(at("api ingress", "api").includes("storage.type.api.fg"));
+    assert.ok(at("api ingress", "ingress").includes("entity.name.type.fg"));
+    assert.ok(at("balancer api", "api").includes("entity.name.type.fg"));
+    assert.ok(at("balancer = api", "balancer").includes("entity.other.attribute-name.fg"));
+    assert.ok(at("balancer = api", "api").includes("variable.other.fg"));
+    assert.ok(at('route "/dev/{proxy+}"', "route").includes("keyword.control.route.fg"));
+    assert.ok(at('route "/dev/{proxy+}"', "->").includes("keyword.operator.arrow.fg"));
+    assert.ok(at("${images.url}", "images").includes("variable.other.object.fg"));
+    assert.ok(at("${images.url}", "url").includes("variable.other.property.fg"));
+    assert.ok(at("strategy ", "blue_green").includes("support.constant.enum.fg"));
+    assert.ok(at("test_port ", "test_port").includes("entity.other.attribute-name.fg"));
+    assert.ok(at("rollback_alarms", "http_5xx").includes("support.constant.enum.fg"));
+    assert.ok(at("rollback_alarms", "unhealthy").includes("support.constant.enum.fg"));
+  });
 });
 
 describe("the grammar's word lists match fgc", () => {

@@ -126,7 +126,7 @@ describe("language-configuration.json", () => {
 });
 
 describe("snippets", () => {
-  const required = ["app", "network", "balancer", "service", "database", "let"];
+  const required = ["app", "network", "balancer", "service", "database", "repository", "let"];
 
   it("cover the common declarations", () => {
     const prefixes = Object.values(snippets).map((s) => s.prefix);
@@ -144,13 +144,13 @@ describe("snippets", () => {
     });
   }
 
-  it("expand to a stack that fgc check accepts", (t) => {
+  /** Runs `fgc check` on `stack`; skips the test without an fgc binary. */
+  function check(t: { skip: (message: string) => void }, stack: string): void {
     const fgc = fgcBinary();
     if (fgc === undefined) {
       t.skip("no fgc binary (set FGC or build target/debug/fgc)");
       return;
     }
-    const stack = required.map((name) => expand(snippets[name].body)).join("\n\n") + "\n";
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fg-snippets-"));
     try {
       const file = path.join(dir, "snippets.fg");
@@ -160,5 +160,17 @@ describe("snippets", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  it("expand to a stack that fgc check accepts", (t) => {
+    check(t, required.map((name) => expand(snippets[name].body)).join("\n\n") + "\n");
+  });
+
+  it("expand to an api that fgc check accepts in front of an internal balancer", (t) => {
+    // An api needs an internal balancer; the balancer snippet's is public.
+    const balancer = expand(snippets.balancer.body).replace(/^(balancer \S+ \{)$/m, "$1\n  scheme = internal");
+    assert.notEqual(balancer, expand(snippets.balancer.body));
+    const parts = ["app", "network", "service"].map((name) => expand(snippets[name].body));
+    check(t, [...parts, balancer, expand(snippets.api.body)].join("\n\n") + "\n");
   });
 });

@@ -20,6 +20,8 @@ pub mod release;
 pub mod run;
 mod scaling;
 #[cfg(test)]
+mod release_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::BTreeMap;

@@ -111,6 +111,7 @@ kw = dict(endpoint_url=endpoint, region_name=region, aws_access_key_id="testing"
 ec2, elb, ecs = boto3.client("ec2", **kw), boto3.client("elbv2", **kw), boto3.client("ecs", **kw)
 iam, logs, asg = boto3.client("iam", **kw), boto3.client("logs", **kw), boto3.client("application-autoscaling", **kw)
 cw, rds, cd = boto3.client("cloudwatch", **kw), boto3.client("rds", **kw), boto3.client("codedeploy", **kw)
+ecr, apigw = boto3.client("ecr", **kw), boto3.client("apigatewayv2", **kw)
 def exists(kind, p, out):
     try:
         if kind == "aws_vpc": return bool(ec2.describe_vpcs(VpcIds=[p])["Vpcs"])
@@ -139,6 +140,13 @@ def exists(kind, p, out):
         if kind == "aws_db_subnet_group": return bool(rds.describe_db_subnet_groups(DBSubnetGroupName=p)["DBSubnetGroups"])
         if kind == "aws_codedeploy_app": cd.get_application(applicationName=p); return True
         if kind == "aws_codedeploy_deployment_group": cd.get_deployment_group(applicationName=out["app_name"], deploymentGroupName=out["deployment_group_name"]); return True
+        if kind == "aws_ecr_repository": return bool(ecr.describe_repositories(repositoryNames=[p])["repositories"])
+        if kind == "aws_ecr_lifecycle_policy": return bool(ecr.get_lifecycle_policy(repositoryName=p)["lifecyclePolicyText"])
+        if kind == "aws_apigatewayv2_api": return apigw.get_api(ApiId=p)["ApiId"] == p
+        if kind == "aws_apigatewayv2_vpc_link": return apigw.get_vpc_link(VpcLinkId=p)["VpcLinkId"] == p
+        if kind == "aws_apigatewayv2_integration": return apigw.get_integration(ApiId=out["api_id"], IntegrationId=p)["IntegrationId"] == p
+        if kind == "aws_apigatewayv2_route": return apigw.get_route(ApiId=out["api_id"], RouteId=p)["RouteId"] == p
+        if kind == "aws_apigatewayv2_stage": return apigw.get_stage(ApiId=out["api_id"], StageName=p)["StageName"] == p
         if kind == "aws_kms_key": return boto3.client("kms", **kw).describe_key(KeyId=p)["KeyMetadata"]["KeyState"] == "Enabled"
         if kind in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"): return bool(ec2.describe_security_group_rules(SecurityGroupRuleIds=[p])["SecurityGroupRules"])
         if kind == "aws_route_table_association": return bool(ec2.describe_route_tables(Filters=[{"Name": "association.route-table-association-id", "Values": [p]}])["RouteTables"])
@@ -486,4 +494,116 @@ fn a_lost_state_is_recovered_from_tags() {
     assert!(text(&o).contains(&format!("recovered {total} of {total} resources")), "{}", text(&o));
     let o = fgc(&["plan", &file, "--state", &st_arg], &url, &dir);
     assert_eq!(o.status.code(), Some(0), "a recovered state still plans changes:\n{}", text(&o));
+}
+
+/// `fgc deploy` on a rolling service (seed 003) and a blue/green one (seed 004): the same
+/// image changes nothing; a new image registers one revision and hands it to the service
+/// (rolling) or to CodeDeploy (blue/green) in two calls and touches nothing else; the
+/// next plan keeps the released image.
+#[test]
+fn deploy_releases_an_image_and_nothing_else() {
+    const CHECK: &str = r#"
+import json, sys, boto3
+endpoint, region, cluster, service, family, blue_green = sys.argv[1:7]
+kw = dict(endpoint_url=endpoint, region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing")
+ecs, cd = boto3.client("ecs", **kw), boto3.client("codedeploy", **kw)
+revisions = ecs.list_task_definitions(familyPrefix=family)["taskDefinitionArns"]
+running = ecs.describe_services(cluster=cluster, services=[service])["services"][0]["taskDefinition"]
+out = {"revisions": revisions, "running": running, "images": {}, "deployments": []}
+for arn in revisions:
+    td = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+    out["images"][arn] = [c["image"] for c in td["containerDefinitions"]]
+if blue_green == "1":
+    for d in cd.list_deployments(applicationName=service, deploymentGroupName=service)["deployments"]:
+        info = cd.get_deployment(deploymentId=d)["deploymentInfo"]
+        out["deployments"].append(json.loads(info["revision"]["appSpecContent"]["content"]))
+print(json.dumps(out))
+"#;
+    let moto = Moto::start();
+    let url = moto.url();
+    let mut failures = Vec::new();
+    for (name, svc, blue_green) in [("step-scaled-ha-app", "hello", false), ("private-backend-blue-green", "backend", true)] {
+        let dir = temp_dir(&format!("deploy-{name}"));
+        let example = root().join(format!("examples/{name}.fg"));
+        let file = example.to_string_lossy().to_string();
+        let st = dir.join("state.json");
+        let st_arg = st.to_string_lossy().to_string();
+        let region = region_of(&example);
+        let o = fgc(&["apply", &file, "--auto-approve", "--no-wait", "--state", &st_arg], &url, &dir);
+        assert_eq!(o.status.code(), Some(2), "{name}: apply failed:\n{}", text(&o));
+        let before = state(&st);
+        let task = &before["resources"][format!("service.{svc}/task")];
+        let cluster = before["resources"][format!("service.{svc}/service")]["outputs"]["cluster"].as_str().unwrap_or("").to_string();
+        let aws_service = before["resources"][format!("service.{svc}/service")]["outputs"]["name"].as_str().unwrap_or("").to_string();
+        let family = task["outputs"]["family"].as_str().unwrap_or("").to_string();
+        let check = || -> serde_json::Value {
+            let o = Command::new("python3")
+                .args(["-c", CHECK, &url, &region, &cluster, &aws_service, &family, if blue_green { "1" } else { "0" }])
+                .output()
+                .expect("python3");
+            assert!(o.status.success(), "boto3 check failed: {}", String::from_utf8_lossy(&o.stderr));
+            serde_json::from_slice(&o.stdout).expect("check JSON")
+        };
+        let live = check();
+        let current = live["images"][task["physical"].as_str().unwrap_or("")][0].as_str().unwrap_or("").to_string();
+        assert!(!current.is_empty(), "{name}: no image found: {live}");
+
+        // The image it runs: nothing to do, no revision, no deployment, the state as it was.
+        let deploy = |image: &str| {
+            fgc(&["deploy", &file, "--service", svc, "--image", image, "--no-wait", "--state", &st_arg], &url, &dir)
+        };
+        let o = deploy(&current);
+        if o.status.code() != Some(0) || !text(&o).contains("Nothing to do") || text(&o).contains("registered") {
+            failures.push(format!("{name}: deploying the running image was not a no-op:\n{}", text(&o)));
+        }
+        if check() != live || state(&st) != before {
+            failures.push(format!("{name}: deploying the running image changed something"));
+        }
+
+        // A new image: one revision, handed over, nothing else.
+        let new = format!("{}-release", current.rsplit_once(':').map_or(current.as_str(), |(r, _)| r));
+        let new = format!("{new}:2");
+        let o = deploy(&new);
+        if o.status.code() != Some(2) || calls(&o) != 2 {
+            failures.push(format!("{name}: the release made {} calls (exit {:?}), expected 2:\n{}", calls(&o), o.status.code(), text(&o)));
+            continue;
+        }
+        let after = state(&st);
+        let changed: Vec<&String> = before["resources"]
+            .as_object()
+            .map(|r| r.iter().filter(|(id, v)| after["resources"][id.as_str()] != **v).map(|(id, _)| id).collect())
+            .unwrap_or_default();
+        if changed != [&format!("service.{svc}/task")] {
+            failures.push(format!("{name}: the release changed {changed:?} in the state, expected only the task definition"));
+        }
+        let live = check();
+        let revisions: Vec<&str> = live["revisions"].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default();
+        let newest = after["resources"][format!("service.{svc}/task")]["physical"].as_str().unwrap_or("");
+        if revisions.len() != 2 || !revisions.contains(&newest) || live["images"][newest][0] != new.as_str() {
+            failures.push(format!("{name}: expected a second revision running {new}: {live}"));
+        }
+        if blue_green {
+            let deployments = live["deployments"].as_array().cloned().unwrap_or_default();
+            let target = &deployments.first().map(|d| d["Resources"][0]["TargetService"]["Properties"].clone()).unwrap_or_default();
+            if deployments.len() != 1 || target["TaskDefinition"] != newest || target["LoadBalancerInfo"]["ContainerName"] != svc {
+                failures.push(format!("{name}: expected one CodeDeploy deployment of {newest}: {deployments:?}"));
+            }
+            if live["running"] == newest {
+                failures.push(format!("{name}: fgc updated a blue/green service itself"));
+            }
+        } else if live["running"] != newest {
+            failures.push(format!("{name}: the service does not run {newest}: {live}"));
+        }
+
+        // The next plan keeps the released image, and releasing it again is a no-op.
+        let o = fgc(&["plan", &file, "--state", &st_arg], &url, &dir);
+        if o.status.code() != Some(0) || !text(&o).contains("No changes") {
+            failures.push(format!("{name}: the plan after a release is not empty:\n{}", text(&o)));
+        }
+        let o = deploy(&new);
+        if o.status.code() != Some(0) || !text(&o).contains("Nothing to do") {
+            failures.push(format!("{name}: releasing the same image twice was not a no-op:\n{}", text(&o)));
+        }
+    }
+    assert!(failures.is_empty(), "{} failure(s):\n\n{}", failures.len(), failures.join("\n\n"));
 }

@@ -155,12 +155,18 @@ enum Command {
         /// The code; `fgc explain` with no code lists them all.
         code: Option<String>,
     },
-    /// Write a commented starter stack.
+    /// Write a commented starter stack; with `--ci`, a CI pipeline for the stack (written
+    /// first when it does not exist yet).
     Init {
-        /// Where to write it.
+        /// Where to write it, or the stack the pipeline is for.
         #[arg(default_value = "stack.fg")]
         path: PathBuf,
-        /// Overwrite an existing file.
+        /// Also write a pipeline that checks and plans pull requests and applies and
+        /// releases the main branch: `.github/workflows/fgc.yml` or `.gitlab-ci.yml`, in
+        /// the current folder (the repository's root).
+        #[arg(long, value_enum)]
+        ci: Option<Ci>,
+        /// Overwrite existing files.
         #[arg(long)]
         force: bool,
     },
@@ -197,6 +203,12 @@ struct DeployArgs {
     /// Send every AWS call to this endpoint, such as an emulator's.
     #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Ci {
+    Github,
+    Gitlab,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -262,7 +274,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Explain { code } => explain(code.as_deref()),
-        Command::Init { path, force } => init(&path, force),
+        Command::Init { path, ci, force } => init(&path, ci, force),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "fgc", &mut std::io::stdout());
             ExitCode::SUCCESS
@@ -845,19 +857,48 @@ fn explain(code: Option<&str>) -> ExitCode {
     }
 }
 
-fn init(path: &std::path::Path, force: bool) -> ExitCode {
-    if path.exists() && !force {
+fn init(path: &std::path::Path, ci: Option<Ci>, force: bool) -> ExitCode {
+    let write = |to: &Path, text: &str| -> Result<(), ExitCode> {
+        if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        std::fs::write(to, text).map_err(|e| {
+            eprintln!("error: cannot write `{}`: {e}", to.display());
+            ExitCode::from(1)
+        })
+    };
+    // With `--ci`, an existing stack is what the pipeline is for; without, it is in the way.
+    if !path.exists() || (force && ci.is_none()) {
+        if let Err(code) = write(path, include_str!("starter.fg")) {
+            return code;
+        }
+        println!("wrote {}; check it with `fgc check {}`", path.display(), path.display());
+    } else if ci.is_none() {
         eprintln!("error: `{}` already exists; pass `--force` to overwrite it", path.display());
         return ExitCode::from(1);
     }
-    match std::fs::write(path, include_str!("starter.fg")) {
-        Ok(()) => {
-            println!("wrote {}; check it with `fgc check {}`", path.display(), path.display());
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: cannot write `{}`: {e}", path.display());
-            ExitCode::from(1)
-        }
+    let Some(ci) = ci else { return ExitCode::SUCCESS };
+    let a = analyze(&FsHost, &path.to_string_lossy(), &Options::default());
+    if a.has_errors() {
+        eprint!("{}", render::human(&a.sources, &a.diagnostics, color_enabled()));
+        eprintln!("{}; fix the stack before generating its pipeline", render::summary(&a.diagnostics));
+        return ExitCode::from(1);
     }
+    // The pipeline runs from the repository root: the stack's path relative to here.
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let relative = path.strip_prefix(&cwd).unwrap_or(path).to_string_lossy().trim_start_matches("./").to_string();
+    let stack = fgc::ci::Stack::of(&a.model, &relative);
+    let (to, text) = match ci {
+        Ci::Github => (Path::new(".github/workflows/fgc.yml"), fgc::ci::github(&stack)),
+        Ci::Gitlab => (Path::new(".gitlab-ci.yml"), fgc::ci::gitlab(&stack)),
+    };
+    if to.exists() && !force {
+        eprintln!("error: `{}` already exists; pass `--force` to overwrite it", to.display());
+        return ExitCode::from(1);
+    }
+    if let Err(code) = write(to, &text) {
+        return code;
+    }
+    println!("wrote {}; set the variables its header lists before the first run", to.display());
+    ExitCode::SUCCESS
 }

@@ -257,3 +257,114 @@ fn language_server_reports_policy_findings() {
     send(serde_json::json!({"jsonrpc": "2.0", "method": "exit"}));
     let _ = child.wait();
 }
+
+/// `fgc init --ci`: for each example and CI system, the pipeline matches its golden file
+/// under `tests/ci` (`FGC_UPDATE=1` regenerates them), parses as YAML, checks and plans
+/// changes for review, and on the main branch applies, then builds, pushes and releases
+/// each image of the stack's own repositories.
+#[test]
+fn init_ci_writes_pipelines_that_check_plan_apply_and_release() {
+    const SHAPE: &str = r#"
+import json, sys, yaml
+ci, text = sys.argv[1], open(sys.argv[2]).read()
+doc = yaml.safe_load(text)
+def runs(steps):
+    return "\n".join(s.get("run", "") for s in steps)
+if ci == "github":
+    on = doc[True]
+    check, deploy = doc["jobs"]["check"], doc["jobs"]["deploy"]
+    out = {
+        "triggers": sorted(on.keys()), "branches": on["push"]["branches"],
+        "check": runs(check["steps"]), "deploy": runs(deploy["steps"]),
+        "deploy_if": deploy["if"], "needs": deploy["needs"],
+    }
+else:
+    out = {
+        "triggers": [r["if"] for r in doc["workflow"]["rules"]], "branches": [],
+        "check": "\n".join(doc["check"]["script"]), "deploy": "\n".join(doc["deploy"]["script"]),
+        "deploy_if": doc["deploy"]["rules"][0]["if"], "needs": "",
+    }
+print(json.dumps(out))
+"#;
+    let update = std::env::var_os("FGC_UPDATE").is_some();
+    let mut failures = Vec::new();
+    // (example, the service built from the stack's repository, if any)
+    for (name, built) in [("private-backend-blue-green", Some("backend")), ("step-scaled-ha-app", None)] {
+        for ci in ["github", "gitlab"] {
+            let dir = temp_dir(&format!("ci-{name}-{ci}"));
+            std::fs::create_dir_all(dir.join("infra")).expect("dir");
+            std::fs::copy(root().join(format!("examples/{name}.fg")), dir.join("infra/stack.fg")).expect("copy");
+            let o = Command::new(env!("CARGO_BIN_EXE_fgc"))
+                .args(["init", "infra/stack.fg", "--ci", ci])
+                .current_dir(&dir)
+                .output()
+                .expect("run fgc");
+            assert_eq!(o.status.code(), Some(0), "{name} {ci}: {}", String::from_utf8_lossy(&o.stderr));
+            let written = dir.join(if ci == "github" { ".github/workflows/fgc.yml" } else { ".gitlab-ci.yml" });
+            let text = std::fs::read_to_string(&written).expect("pipeline written");
+            let golden = root().join(format!("tests/ci/{name}.{ci}.yml"));
+            if update {
+                std::fs::create_dir_all(golden.parent().expect("dir")).expect("dir");
+                std::fs::write(&golden, &text).expect("write golden");
+            } else if std::fs::read_to_string(&golden).ok().as_deref() != Some(text.as_str()) {
+                failures.push(format!("{} differs (FGC_UPDATE=1 regenerates)", golden.display()));
+            }
+            // A second run keeps what is there.
+            let again =
+                Command::new(env!("CARGO_BIN_EXE_fgc")).args(["init", "infra/stack.fg", "--ci", ci]).current_dir(&dir).output();
+            if again.map(|o| o.status.code()).ok().flatten() != Some(1) {
+                failures.push(format!("{name} {ci}: a second `fgc init --ci` overwrote the pipeline"));
+            }
+            let shape = Command::new("python3").args(["-c", SHAPE, ci, &written.to_string_lossy()]).output().expect("python3");
+            if !shape.status.success() {
+                failures.push(format!("{name} {ci}: not the expected YAML: {}", String::from_utf8_lossy(&shape.stderr)));
+                continue;
+            }
+            let shape: serde_json::Value = serde_json::from_slice(&shape.stdout).expect("shape JSON");
+            let check = shape["check"].as_str().unwrap_or_default();
+            let deploy = shape["deploy"].as_str().unwrap_or_default();
+            let want_triggers = if ci == "github" {
+                serde_json::json!(["pull_request", "push"])
+            } else {
+                serde_json::json!(["$CI_PIPELINE_SOURCE == \"merge_request_event\"", "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"])
+            };
+            if shape["triggers"] != want_triggers {
+                failures.push(format!("{name} {ci}: triggers {}", shape["triggers"]));
+            }
+            if !check.contains("fgc check \"$FGC_STACK\"") || !check.contains("fgc plan \"$FGC_STACK\"") || check.contains("fgc apply") {
+                failures.push(format!("{name} {ci}: the check job must check and plan, and change nothing:\n{check}"));
+            }
+            let apply = deploy.find("fgc apply \"$FGC_STACK\"");
+            let release = deploy.find("fgc deploy \"$FGC_STACK\"");
+            match built {
+                Some(svc) => {
+                    let ok = apply.is_some()
+                        && release.is_some_and(|r| Some(r) > apply)
+                        && deploy.contains(&format!("--service {svc} --image"))
+                        && deploy.contains("docker push");
+                    if !ok {
+                        failures.push(format!("{name} {ci}: the deploy job must apply, then push and release `{svc}`:\n{deploy}"));
+                    }
+                }
+                None if apply.is_none() || release.is_some() || deploy.contains("docker") => {
+                    failures.push(format!("{name} {ci}: the deploy job must apply and build nothing:\n{deploy}"));
+                }
+                None => {}
+            }
+            if ci == "github" && (shape["needs"] != "check" || !shape["deploy_if"].as_str().unwrap_or("").contains("refs/heads/main")) {
+                failures.push(format!("{name} {ci}: deploy runs after check, on main only: {shape}"));
+            }
+            // The state path is fgc's default for the stack's first environment.
+            if !text.contains(&format!("FGC_STATE: infra/.fgc/state/{}", if built.is_some() { "fargate-backend-default.json" } else { "aws-ecs-ha-app-staging.json" })) {
+                failures.push(format!("{name} {ci}: not fgc's state path:\n{text}"));
+            }
+        }
+    }
+    // A stack with errors gets no pipeline.
+    let dir = temp_dir("ci-broken");
+    std::fs::write(dir.join("stack.fg"), "app \"x\" { region = \"eu-west-1\" }\nservice web { cpu = 3 }\n").expect("write");
+    let o = Command::new(env!("CARGO_BIN_EXE_fgc")).args(["init", "stack.fg", "--ci", "github"]).current_dir(&dir).output().expect("fgc");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!dir.join(".github").exists(), "no pipeline for a broken stack");
+    assert!(failures.is_empty(), "{} failure(s):\n\n{}", failures.len(), failures.join("\n\n"));
+}

@@ -351,6 +351,8 @@ impl Engine {
             "network" => m_has(a, |m| m.network(name).is_some()),
             "balancer" => m_has(a, |m| m.balancers.iter().any(|b| b.name == name)),
             "database" => m_has(a, |m| m.database(name).is_some()),
+            "api" => m_has(a, |m| m.apis.iter().any(|x| x.name == name)),
+            "repository" => m_has(a, |m| m.repositories.iter().any(|x| x.name == name)),
             _ => true,
         };
         if !describable {
@@ -396,6 +398,27 @@ impl Engine {
             "database" => {
                 let db = m.database(name)?;
                 t.push_str(&format!("`{}`: {} {} on {}", db.aws_name, db.engine.as_str(), db.version, db.class));
+            }
+            "api" => {
+                let x = m.apis.iter().find(|x| x.name == name)?;
+                let stage = if x.stage == "$default" { "the root".to_string() } else { format!("stage `{}`", x.stage) };
+                t.push_str(&format!(
+                    "HTTP API `{}` at {stage}, through a VPC link to balancer `{}`\n\n",
+                    x.aws_name, x.balancer
+                ));
+                for r in &x.routes {
+                    t.push_str(&format!("- `{}` → `{}` (port {})\n", r.key, r.service, r.port));
+                }
+            }
+            "repository" => {
+                let x = m.repositories.iter().find(|x| x.name == name)?;
+                t.push_str(&format!(
+                    "ECR `{}`: keeps {} images, tags {}{}",
+                    x.aws_name,
+                    x.keep,
+                    if x.immutable { "immutable" } else { "mutable" },
+                    if x.scan_on_push { ", scanned on push" } else { "" }
+                ));
             }
             _ => {}
         }
@@ -917,6 +940,9 @@ fn symbol_kind(kind: &str) -> SymbolKind {
         "network" => SymbolKind::NAMESPACE,
         "balancer" => SymbolKind::INTERFACE,
         "database" => SymbolKind::STRUCT,
+        "api" => SymbolKind::INTERFACE,
+        "repository" => SymbolKind::PACKAGE,
+        "policy" => SymbolKind::EVENT,
         _ => SymbolKind::VARIABLE,
     }
 }

@@ -86,9 +86,11 @@ pub async fn adopt(aws: &Aws, r: &Resolved) -> Result<Option<Created>, CloudErro
         }
         "aws_apigatewayv2_api" => {
             let out = aws.apigw.get_apis().send().await.map_err(|e| error("apigateway:GET", e))?;
-            Ok(out.items().iter().find(|a| has_fgc_id(a.tags(), &r.id)).map(|a| {
-                api_created(a.api_id().unwrap_or_default(), a.api_endpoint().unwrap_or_default())
-            }))
+            Ok(out
+                .items()
+                .iter()
+                .find(|a| has_fgc_id(a.tags(), &r.id))
+                .map(|a| api_created(a.api_id().unwrap_or_default(), a.api_endpoint().unwrap_or_default())))
         }
         "aws_apigatewayv2_vpc_link" => {
             let out = aws.apigw.get_vpc_links().send().await.map_err(|e| error("apigateway:GET", e))?;
@@ -105,7 +107,9 @@ pub async fn adopt(aws: &Aws, r: &Resolved) -> Result<Option<Created>, CloudErro
             Ok(out
                 .items()
                 .iter()
-                .find(|i| i.integration_uri() == r.str("integration_uri") && i.connection_id() == r.str("connection_id"))
+                .find(|i| {
+                    i.integration_uri() == r.str("integration_uri") && i.connection_id() == r.str("connection_id")
+                })
                 .and_then(|i| i.integration_id())
                 .map(|id| created(id, &[("id", id), ("api_id", api)])))
         }

@@ -17,10 +17,10 @@ mod elb;
 mod gateway;
 mod iam;
 pub mod release;
-pub mod run;
-mod scaling;
 #[cfg(test)]
 mod release_tests;
+pub mod run;
+mod scaling;
 #[cfg(test)]
 mod tests;
 

@@ -170,7 +170,9 @@ pub async fn release(
 
     let port = main.port_mappings().first().and_then(|p| p.container_port());
     match &group {
-        Some((app, group)) => blue_green(&aws, run, (app, group), (&cluster, &arn), service, port, &new_arn, on).await?,
+        Some((app, group)) => {
+            blue_green(&aws, run, (app, group), (&cluster, &arn), service, port, &new_arn, on).await?
+        }
         None => rolling(&aws, run, (&cluster, &arn), &current, &new_arn, on).await?,
     }
     // Record the release: the task definition it registered, and the image the source
@@ -315,15 +317,18 @@ async fn blue_green(
     let mut seen = std::collections::HashSet::new();
     let mut first = true;
     loop {
-        let got =
-            aws.codedeploy.get_deployment().deployment_id(&id).send().await.map_err(|e| error("codedeploy:GetDeployment", e))?;
+        let got = aws
+            .codedeploy
+            .get_deployment()
+            .deployment_id(&id)
+            .send()
+            .await
+            .map_err(|e| error("codedeploy:GetDeployment", e))?;
         let info = got.deployment_info();
         let status = info.and_then(|i| i.status()).cloned();
         let name = status.as_ref().map(|s| s.as_str().to_string()).unwrap_or_default();
-        let detail = info
-            .map(|i| i.deployment_status_messages().join("; "))
-            .filter(|d| !d.is_empty())
-            .unwrap_or_default();
+        let detail =
+            info.map(|i| i.deployment_status_messages().join("; ")).filter(|d| !d.is_empty()).unwrap_or_default();
         let key = format!("{name}|{detail}");
         if key != last {
             on(Step::DeploymentStatus { status: name.clone(), detail });
@@ -356,9 +361,11 @@ async fn blue_green(
                         )
                     })
                     .unwrap_or_else(|| "no reason given".into());
-                let rollback = info
-                    .and_then(|i| i.rollback_info())
-                    .and_then(|r| r.rollback_message().map(str::to_string).or(r.rollback_deployment_id().map(|d| format!("rollback deployment {d}"))));
+                let rollback = info.and_then(|i| i.rollback_info()).and_then(|r| {
+                    r.rollback_message()
+                        .map(str::to_string)
+                        .or(r.rollback_deployment_id().map(|d| format!("rollback deployment {d}")))
+                });
                 let stopped = stopped_reasons(aws, cluster, new).await;
                 return Err(with_reasons(
                     CloudError {
@@ -401,13 +408,8 @@ async fn blue_green(
 
 /// Why tasks of a task definition stopped: the task's reason and each container's.
 async fn stopped_reasons(aws: &Aws, cluster: &str, task_definition: &str) -> Vec<String> {
-    let Ok(list) = aws
-        .ecs
-        .list_tasks()
-        .cluster(cluster)
-        .desired_status(aws_sdk_ecs::types::DesiredStatus::Stopped)
-        .send()
-        .await
+    let Ok(list) =
+        aws.ecs.list_tasks().cluster(cluster).desired_status(aws_sdk_ecs::types::DesiredStatus::Stopped).send().await
     else {
         return Vec::new();
     };
@@ -452,7 +454,8 @@ pub fn image_slot<'a>(attrs: &'a Value, name: &str) -> Option<&'a Value> {
     let containers = defs.get(1)?.get("value")?.get("value")?.as_array()?;
     containers.iter().find_map(|c| {
         let fields = c.get("value")?.as_array()?;
-        let field = |k: &str| fields.iter().find(|f| f.get(0).and_then(Value::as_str) == Some(k)).and_then(|f| f.get(1));
+        let field =
+            |k: &str| fields.iter().find(|f| f.get(0).and_then(Value::as_str) == Some(k)).and_then(|f| f.get(1));
         (field("name")?.get("value")?.as_str()? == name).then(|| field("image")).flatten()
     })
 }

@@ -15,13 +15,15 @@ use crate::run::Run;
 use crate::{Target, release::image_slot};
 
 type Answer = dyn Fn(&str, &Value, usize) -> Value + Send + Sync;
+/// Every call the fake received: its operation and body.
+type Log = Arc<Mutex<Vec<(String, Value)>>>;
 
 /// A fake AWS: `answer(operation, body, nth call of that operation)`. Returns the
 /// endpoint and the log of `(operation, body)`.
-fn fake(answer: Box<Answer>) -> (String, Arc<Mutex<Vec<(String, Value)>>>) {
+fn fake(answer: Box<Answer>) -> (String, Log) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let log: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
+    let log: Log = Arc::default();
     let answer: Arc<Answer> = Arc::from(answer);
     let seen = log.clone();
     std::thread::spawn(move || {
@@ -185,20 +187,27 @@ fn task_definition(arn: &str, image: &str) -> Value {
 }
 
 fn service(task: &str, deployments: Value, running: i32, events: &[&str]) -> Value {
-    let events: Vec<Value> =
-        events.iter().map(|e| json!({"id": e, "message": format!("(service shop-api) {e}"), "createdAt": 1.0})).collect();
+    let events: Vec<Value> = events
+        .iter()
+        .map(|e| json!({"id": e, "message": format!("(service shop-api) {e}"), "createdAt": 1.0}))
+        .collect();
     json!({"services": [{
         "serviceName": "shop-api", "serviceArn": SVC, "status": "ACTIVE", "taskDefinition": task,
         "desiredCount": 2, "runningCount": running, "pendingCount": 0, "deployments": deployments, "events": events
     }], "failures": []})
 }
 
-fn ops(log: &Arc<Mutex<Vec<(String, Value)>>>) -> Vec<String> {
+fn ops(log: &Log) -> Vec<String> {
     log.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|(o, _)| o.clone()).collect()
 }
 
-fn body_of(log: &Arc<Mutex<Vec<(String, Value)>>>, op: &str) -> Value {
-    log.lock().unwrap_or_else(|e| e.into_inner()).iter().find(|(o, _)| o == op).map(|(_, b)| b.clone()).unwrap_or_default()
+fn body_of(log: &Log, op: &str) -> Value {
+    log.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .find(|(o, _)| o == op)
+        .map(|(_, b)| b.clone())
+        .unwrap_or_default()
 }
 
 fn steps() -> (Arc<Mutex<Vec<Step>>>, impl Fn(Step) + Send + Sync) {
@@ -215,7 +224,9 @@ fn read_state(path: &std::path::Path) -> State {
 async fn a_rolling_release_changes_only_the_image_and_waits_for_stability() {
     let ir = ir("rolling");
     let (endpoint, log) = fake(Box::new(|op, _, n| match op {
-        "DescribeServices" if n == 0 => service(TD1, json!([{"id": "d1", "status": "PRIMARY", "rolloutState": "COMPLETED"}]), 2, &["old"]),
+        "DescribeServices" if n == 0 => {
+            service(TD1, json!([{"id": "d1", "status": "PRIMARY", "rolloutState": "COMPLETED"}]), 2, &["old"])
+        }
         "DescribeServices" if n == 1 => service(
             TD2,
             json!([{"id": "d2", "status": "PRIMARY", "rolloutState": "IN_PROGRESS"}, {"id": "d1", "status": "ACTIVE"}]),
@@ -255,7 +266,9 @@ async fn a_rolling_release_changes_only_the_image_and_waits_for_stability() {
     let seen = seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
     assert!(seen.contains(&Step::Registered { task_definition: TD2.into() }), "{seen:?}");
     assert!(
-        seen.iter().any(|s| matches!(s, Step::Ecs(crate::ecs::Progress::Event { message, .. }) if message.contains("steady state"))),
+        seen.iter().any(
+            |s| matches!(s, Step::Ecs(crate::ecs::Progress::Event { message, .. }) if message.contains("steady state"))
+        ),
         "{seen:?}"
     );
     // The state now names the new revision and remembers the release.
@@ -264,7 +277,10 @@ async fn a_rolling_release_changes_only_the_image_and_waits_for_stability() {
     let release = &after.releases["service.api"];
     assert_eq!(release.image, NEW);
     assert_eq!(release.source, json!({"type": "str", "value": OLD}));
-    assert_eq!(image_slot(&after.resources["service.api/task"].attrs, "api"), Some(&json!({"type": "str", "value": NEW})));
+    assert_eq!(
+        image_slot(&after.resources["service.api/task"].attrs, "api"),
+        Some(&json!({"type": "str", "value": NEW}))
+    );
 }
 
 #[tokio::test]
@@ -299,7 +315,9 @@ async fn a_rollback_by_the_circuit_breaker_is_reported_with_the_stopped_tasks_re
         "DescribeTaskDefinition" => task_definition(TD1, OLD),
         "RegisterTaskDefinition" => task_definition(TD2, NEW),
         "UpdateService" => json!({"service": {"serviceArn": SVC}}),
-        "ListTasks" => json!({"taskArns": ["arn:aws:ecs:eu-west-1:1:task/shop/1", "arn:aws:ecs:eu-west-1:1:task/shop/0"]}),
+        "ListTasks" => {
+            json!({"taskArns": ["arn:aws:ecs:eu-west-1:1:task/shop/1", "arn:aws:ecs:eu-west-1:1:task/shop/0"]})
+        }
         "DescribeTasks" => json!({"tasks": [
             {"taskArn": "arn:aws:ecs:eu-west-1:1:task/shop/1", "taskDefinitionArn": TD2,
              "stoppedReason": "Essential container in task exited",
@@ -425,9 +443,11 @@ async fn a_service_that_is_not_deployed_or_not_declared_is_explained() {
     let (endpoint, log) = fake(Box::new(|op, _, _| panic!("no call expected, got {op}")));
     let dir = std::env::temp_dir().join(format!("fgc-release-empty-{}-{}", std::process::id(), rand_suffix()));
     let (_, on) = steps();
-    let err = release(&ir, &run(endpoint.clone(), dir.join("state.json")), "api", NEW, &on).await.expect_err("no state");
+    let err =
+        release(&ir, &run(endpoint.clone(), dir.join("state.json")), "api", NEW, &on).await.expect_err("no state");
     assert!(err.message.contains("not deployed"), "{}", err.message);
-    let err = release(&ir, &run(endpoint, dir.join("state.json")), "apii", NEW, &on).await.expect_err("no such service");
+    let err =
+        release(&ir, &run(endpoint, dir.join("state.json")), "apii", NEW, &on).await.expect_err("no such service");
     assert_eq!(err.message, "the stack has no service `apii`");
     assert_eq!(err.help.as_deref(), Some("its services are `api`"));
     assert!(ops(&log).is_empty());
@@ -439,16 +459,44 @@ fn apply_keeps_a_released_image_until_the_source_names_another() {
     let mut s = State::new(&ir.app, &ir.env, &ir.region);
     s.releases.insert(
         "service.api".into(),
-        fg_deploy::Release { image: NEW.into(), source: json!({"type": "str", "value": OLD}), task_definition: TD2.into() },
+        fg_deploy::Release {
+            image: NEW.into(),
+            source: json!({"type": "str", "value": OLD}),
+            task_definition: TD2.into(),
+        },
     );
     let mut want = fg_deploy::desired(&ir);
     assert!(with_releases(&mut want, &s).is_empty());
     let task = want.iter().find(|d| d.id == "service.api/task").expect("task");
     assert_eq!(image_slot(&task.attrs, "api"), Some(&json!({"type": "str", "value": NEW})));
     // The source moved on: its image wins and the release is stale.
-    s.releases.get_mut("service.api").expect("release").source = json!({"type": "str", "value": "ghcr.io/acme/api:0.9.0"});
+    s.releases.get_mut("service.api").expect("release").source =
+        json!({"type": "str", "value": "ghcr.io/acme/api:0.9.0"});
     let mut want = fg_deploy::desired(&ir);
     assert_eq!(with_releases(&mut want, &s), ["service.api"]);
     let task = want.iter().find(|d| d.id == "service.api/task").expect("task");
     assert_eq!(image_slot(&task.attrs, "api"), Some(&json!({"type": "str", "value": OLD})));
+}
+
+#[tokio::test]
+async fn a_blue_green_release_past_its_time_is_stopped_and_rolled_back() {
+    let ir = ir("blue_green");
+    let (endpoint, log) = fake(Box::new(|op, _, _| match op {
+        "DescribeServices" => service(TD1, json!([{"id": "d1", "status": "PRIMARY"}]), 2, &[]),
+        "DescribeTaskDefinition" => task_definition(TD1, OLD),
+        "RegisterTaskDefinition" => task_definition(TD2, NEW),
+        "CreateDeployment" => json!({"deploymentId": "d-ABC"}),
+        "GetDeployment" => json!({"deploymentInfo": {"deploymentId": "d-ABC", "status": "InProgress"}}),
+        "StopDeployment" => json!({"status": "Pending", "statusMessage": "stopping"}),
+        other => panic!("unexpected call {other}"),
+    }));
+    let path = state(&ir, true);
+    let (_, on) = steps();
+    let mut r = run(endpoint, path.clone());
+    r.wait = Some(Duration::from_millis(100));
+    let err = release(&ir, &r, "api", NEW, &on).await.expect_err("timed out");
+    assert!(err.message.contains("fgc stopped it"), "{}", err.message);
+    let stop = body_of(&log, "StopDeployment");
+    assert_eq!(stop, json!({"deploymentId": "d-ABC", "autoRollbackEnabled": true}));
+    assert_eq!(read_state(&path).resources["service.api/task"].physical, TD1);
 }

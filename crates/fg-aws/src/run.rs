@@ -98,9 +98,11 @@ pub async fn apply(
     // A blue/green service takes a new task definition through CodeDeploy: the service
     // itself is not updated (its task definition is managed elsewhere).
     if matches!(outcome, Outcome::Done { .. }) && !destroy && !matches!(wait, Some(Err(_))) {
-        for c in plan.changes.iter().filter(|c| {
-            c.kind == "aws_ecs_task_definition" && matches!(c.action, fg_deploy::Action::Replace { .. })
-        }) {
+        for c in plan
+            .changes
+            .iter()
+            .filter(|c| c.kind == "aws_ecs_task_definition" && matches!(c.action, fg_deploy::Action::Replace { .. }))
+        {
             let Some(decl) = c.id.strip_suffix("/task") else { continue };
             let (Some(group), Some(svc), Some(task)) = (
                 after.resources.get(&format!("{decl}/deployment-group")),

@@ -484,14 +484,15 @@ async fn deployment_group(aws: &Aws, r: &Resolved, have: Option<&Deployed>) -> R
             )
             .build()
     });
-    let alarms = r.get("alarm_configuration").map(|a| {
-        cd::AlarmConfiguration::builder()
-            .set_enabled(field(a, "enabled").and_then(Value::as_bool))
-            .set_alarms(field(a, "alarms").and_then(Value::as_array).map(|xs| {
-                xs.iter().filter_map(Value::as_str).map(|n| cd::Alarm::builder().name(n).build()).collect()
-            }))
-            .build()
-    });
+    let alarms =
+        r.get("alarm_configuration").map(|a| {
+            cd::AlarmConfiguration::builder()
+                .set_enabled(field(a, "enabled").and_then(Value::as_bool))
+                .set_alarms(field(a, "alarms").and_then(Value::as_array).map(|xs| {
+                    xs.iter().filter_map(Value::as_str).map(|n| cd::Alarm::builder().name(n).build()).collect()
+                }))
+                .build()
+        });
     if have.is_some() {
         aws.codedeploy
             .update_deployment_group()

@@ -116,7 +116,7 @@ pub fn api_route_key(text: &str) -> Result<String, String> {
     }
     let segments: Vec<&str> = path[1..].split('/').collect();
     for (i, seg) in segments.iter().enumerate() {
-        if seg.is_empty() && !(segments.len() == 1) {
+        if seg.is_empty() && segments.len() != 1 {
             return Err(format!("the path `{path}` has an empty segment"));
         }
         if seg.contains(['{', '}']) {

@@ -1416,7 +1416,13 @@ impl<'a> Builder<'a> {
                     if let Some(l) = listener {
                         self.diags.push(d::test_port_conflict(span, port, &b.name, l.span, "a listener on this port"));
                     } else if let Some(prev) = test_ports.get(&(b.name.as_str(), port)) {
-                        self.diags.push(d::test_port_conflict(span, port, &b.name, *prev, "another service's test port"));
+                        self.diags.push(d::test_port_conflict(
+                            span,
+                            port,
+                            &b.name,
+                            *prev,
+                            "another service's test port",
+                        ));
                     } else {
                         test_ports.insert((b.name.as_str(), port), span);
                     }

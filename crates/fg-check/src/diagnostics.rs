@@ -1135,8 +1135,11 @@ pub fn test_port_conflict(span: Span, port: u16, balancer: &str, other: Span, wh
 }
 
 pub fn repository_name(span: Span, name: &str, problem: &str, derived: bool) -> Diagnostic {
-    let msg =
-        if derived { format!("the derived repository name `{name}` is invalid") } else { format!("invalid repository name `{name}`") };
+    let msg = if derived {
+        format!("the derived repository name `{name}` is invalid")
+    } else {
+        format!("invalid repository name `{name}`")
+    };
     Diagnostic::error(codes::REPOSITORY, span, msg, problem.to_string()).with_help(if derived {
         "set `name = \"…\"` on the repository: 2–256 lowercase letters, digits and `.`, `_`, `-`, `/`"
     } else {
@@ -1197,8 +1200,9 @@ pub fn api_network(span: Span, balancer: &str, bnet: &str, net: &str) -> Diagnos
 }
 
 pub fn api_stage(span: Span, stage: &str) -> Diagnostic {
-    Diagnostic::error(codes::API_STAGE, span, format!("invalid stage name `{stage}`"), "not a stage name")
-        .with_help("use 1–128 letters, digits, `-` and `_`, such as `\"dev\"`, or `\"$default\"` to serve from the root")
+    Diagnostic::error(codes::API_STAGE, span, format!("invalid stage name `{stage}`"), "not a stage name").with_help(
+        "use 1–128 letters, digits, `-` and `_`, such as `\"dev\"`, or `\"$default\"` to serve from the root",
+    )
 }
 
 pub fn api_route_condition(span: Span, key: &str) -> Diagnostic {
@@ -1239,6 +1243,11 @@ pub fn api_without_routes(span: Span, name: &str) -> Diagnostic {
 }
 
 pub fn api_limit(span: Span, key: &str, n: i64) -> Diagnostic {
-    Diagnostic::error(codes::API_LIMIT, span, format!("`{key}` must be from 0 to 100000 requests, found {n}"), "out of range")
-        .with_help("API Gateway throttles per stage at up to 10000 requests a second by default; ask AWS for more")
+    Diagnostic::error(
+        codes::API_LIMIT,
+        span,
+        format!("`{key}` must be from 0 to 100000 requests, found {n}"),
+        "out of range",
+    )
+    .with_help("API Gateway throttles per stage at up to 10000 requests a second by default; ask AWS for more")
 }

@@ -258,8 +258,14 @@ pub struct Deployment {
 pub enum Shift {
     #[default]
     AllAtOnce,
-    Canary { percent: u32, minutes: u32 },
-    Linear { percent: u32, minutes: u32 },
+    Canary {
+        percent: u32,
+        minutes: u32,
+    },
+    Linear {
+        percent: u32,
+        minutes: u32,
+    },
 }
 
 /// An alarm fgc creates on a blue/green service's target groups.

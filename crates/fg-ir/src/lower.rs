@@ -1433,33 +1433,37 @@ impl<'a> Lower<'a> {
             ),
         ]);
         if !alarms.is_empty() {
-            group.push((
-                "alarm_configuration".into(),
-                block(vec![("alarms", Val::List(alarms)), ("enabled", b(true))]),
-            ));
+            group
+                .push(("alarm_configuration".into(), block(vec![("alarms", Val::List(alarms)), ("enabled", b(true))])));
         }
         group.extend(attrs(vec![
-                (
-                    "blue_green_deployment_config",
-                    block(vec![
-                        ("deployment_ready_option", block(vec![("action_on_timeout", s("CONTINUE_DEPLOYMENT"))])),
-                        (
-                            "terminate_blue_instances_on_deployment_success",
-                            block(vec![("action", s("TERMINATE")), ("termination_wait_time_in_minutes", i(wait))]),
-                        ),
-                    ]),
-                ),
-                (
-                    "deployment_style",
-                    block(vec![("deployment_option", s("WITH_TRAFFIC_CONTROL")), ("deployment_type", s("BLUE_GREEN"))]),
-                ),
-                (
-                    "ecs_service",
-                    block(vec![("cluster_name", r("app/cluster", "name")), ("service_name", r(service, "name"))]),
-                ),
-                ("load_balancer_info", block(vec![("target_group_pair_info", block(pair))])),
+            (
+                "blue_green_deployment_config",
+                block(vec![
+                    ("deployment_ready_option", block(vec![("action_on_timeout", s("CONTINUE_DEPLOYMENT"))])),
+                    (
+                        "terminate_blue_instances_on_deployment_success",
+                        block(vec![("action", s("TERMINATE")), ("termination_wait_time_in_minutes", i(wait))]),
+                    ),
+                ]),
+            ),
+            (
+                "deployment_style",
+                block(vec![("deployment_option", s("WITH_TRAFFIC_CONTROL")), ("deployment_type", s("BLUE_GREEN"))]),
+            ),
+            (
+                "ecs_service",
+                block(vec![("cluster_name", r("app/cluster", "name")), ("service_name", r(service, "name"))]),
+            ),
+            ("load_balancer_info", block(vec![("target_group_pair_info", block(pair))])),
         ]));
-        self.add(id("deployment-group"), "aws_codedeploy_deployment_group", Concern::Services, Some(&svc.aws_name), group);
+        self.add(
+            id("deployment-group"),
+            "aws_codedeploy_deployment_group",
+            Concern::Services,
+            Some(&svc.aws_name),
+            group,
+        );
     }
 
     /// The CodeDeploy configuration of a service's traffic shift: one of AWS's predefined
@@ -1546,9 +1550,12 @@ impl<'a> Lower<'a> {
     fn rollback_alarm(&mut self, svc: &Service, bal: &Balancer, kind: RollbackAlarm, tg: &str, color: &str) -> String {
         let name = format!("{}-{}-{color}", svc.aws_name, kind.name());
         let (metric, statistic, periods, description) = match kind {
-            RollbackAlarm::Http5xx => {
-                ("HTTPCode_Target_5XX_Count", "Sum", 1, format!("Stop a deployment of {} whose {color} tasks answer 5xx", svc.name))
-            }
+            RollbackAlarm::Http5xx => (
+                "HTTPCode_Target_5XX_Count",
+                "Sum",
+                1,
+                format!("Stop a deployment of {} whose {color} tasks answer 5xx", svc.name),
+            ),
             RollbackAlarm::Unhealthy => (
                 "UnHealthyHostCount",
                 "Maximum",
@@ -1673,8 +1680,10 @@ impl<'a> Lower<'a> {
                 ("security_group_ids", list([r(&sg, "id")])),
                 (
                     "subnet_ids",
-                    list((0..net.private_subnets.len())
-                        .map(|k| r(Self::net_id(&net.name, &format!("subnet/private/{k}")), "id"))),
+                    list(
+                        (0..net.private_subnets.len())
+                            .map(|k| r(Self::net_id(&net.name, &format!("subnet/private/{k}")), "id")),
+                    ),
                 ),
             ]),
         );

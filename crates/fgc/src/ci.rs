@@ -180,7 +180,9 @@ jobs:
                 "        # Services are not awaited here: on the first run their images are not pushed\n        # yet. The releases below wait for theirs.\n        run: fgc apply \"$FGC_STACK\"{env} --auto-approve --no-wait || [ $? -eq 2 ]\n"
             )
         } else {
-            format!("        # Waits for changed services to become stable.\n        run: fgc apply \"$FGC_STACK\"{env} --auto-approve || [ $? -eq 2 ]\n")
+            format!(
+                "        # Waits for changed services to become stable.\n        run: fgc apply \"$FGC_STACK\"{env} --auto-approve || [ $? -eq 2 ]\n"
+            )
         },
     );
     if s.builds() {
@@ -208,13 +210,13 @@ jobs:
             )),
         }
     }
-    out.push_str(&format!(
+    out.push_str(
         r#"      - name: Keep the state
         if: always()
         run: |
-          if [ -f "$FGC_STATE" ]; then aws s3 cp "$FGC_STATE" "s3://${{{{ vars.FGC_STATE_BUCKET }}}}/$FGC_STATE"; fi
-"#
-    ));
+          if [ -f "$FGC_STATE" ]; then aws s3 cp "$FGC_STATE" "s3://${{ vars.FGC_STATE_BUCKET }}/$FGC_STATE"; fi
+"#,
+    );
     for other in s.other_envs() {
         out.push_str(&format!(
             "# To deploy `{other}` too, copy the deploy job with `--env {other}` and a state path\n# ending in `{app}-{other}.json`.\n",

@@ -522,7 +522,9 @@ print(json.dumps(out))
     let moto = Moto::start();
     let url = moto.url();
     let mut failures = Vec::new();
-    for (name, svc, blue_green) in [("step-scaled-ha-app", "hello", false), ("private-backend-blue-green", "backend", true)] {
+    for (name, svc, blue_green) in
+        [("step-scaled-ha-app", "hello", false), ("private-backend-blue-green", "backend", true)]
+    {
         let dir = temp_dir(&format!("deploy-{name}"));
         let example = root().join(format!("examples/{name}.fg"));
         let file = example.to_string_lossy().to_string();
@@ -533,8 +535,12 @@ print(json.dumps(out))
         assert_eq!(o.status.code(), Some(2), "{name}: apply failed:\n{}", text(&o));
         let before = state(&st);
         let task = &before["resources"][format!("service.{svc}/task")];
-        let cluster = before["resources"][format!("service.{svc}/service")]["outputs"]["cluster"].as_str().unwrap_or("").to_string();
-        let aws_service = before["resources"][format!("service.{svc}/service")]["outputs"]["name"].as_str().unwrap_or("").to_string();
+        let cluster = before["resources"][format!("service.{svc}/service")]["outputs"]["cluster"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        let aws_service =
+            before["resources"][format!("service.{svc}/service")]["outputs"]["name"].as_str().unwrap_or("").to_string();
         let family = task["outputs"]["family"].as_str().unwrap_or("").to_string();
         let check = || -> serde_json::Value {
             let o = Command::new("python3")
@@ -565,7 +571,12 @@ print(json.dumps(out))
         let new = format!("{new}:2");
         let o = deploy(&new);
         if o.status.code() != Some(2) || calls(&o) != 2 {
-            failures.push(format!("{name}: the release made {} calls (exit {:?}), expected 2:\n{}", calls(&o), o.status.code(), text(&o)));
+            failures.push(format!(
+                "{name}: the release made {} calls (exit {:?}), expected 2:\n{}",
+                calls(&o),
+                o.status.code(),
+                text(&o)
+            ));
             continue;
         }
         let after = state(&st);
@@ -574,18 +585,27 @@ print(json.dumps(out))
             .map(|r| r.iter().filter(|(id, v)| after["resources"][id.as_str()] != **v).map(|(id, _)| id).collect())
             .unwrap_or_default();
         if changed != [&format!("service.{svc}/task")] {
-            failures.push(format!("{name}: the release changed {changed:?} in the state, expected only the task definition"));
+            failures.push(format!(
+                "{name}: the release changed {changed:?} in the state, expected only the task definition"
+            ));
         }
         let live = check();
-        let revisions: Vec<&str> = live["revisions"].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default();
+        let revisions: Vec<&str> =
+            live["revisions"].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default();
         let newest = after["resources"][format!("service.{svc}/task")]["physical"].as_str().unwrap_or("");
         if revisions.len() != 2 || !revisions.contains(&newest) || live["images"][newest][0] != new.as_str() {
             failures.push(format!("{name}: expected a second revision running {new}: {live}"));
         }
         if blue_green {
             let deployments = live["deployments"].as_array().cloned().unwrap_or_default();
-            let target = &deployments.first().map(|d| d["Resources"][0]["TargetService"]["Properties"].clone()).unwrap_or_default();
-            if deployments.len() != 1 || target["TaskDefinition"] != newest || target["LoadBalancerInfo"]["ContainerName"] != svc {
+            let target = &deployments
+                .first()
+                .map(|d| d["Resources"][0]["TargetService"]["Properties"].clone())
+                .unwrap_or_default();
+            if deployments.len() != 1
+                || target["TaskDefinition"] != newest
+                || target["LoadBalancerInfo"]["ContainerName"] != svc
+            {
                 failures.push(format!("{name}: expected one CodeDeploy deployment of {newest}: {deployments:?}"));
             }
             if live["running"] == newest {

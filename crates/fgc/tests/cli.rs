@@ -310,14 +310,18 @@ print(json.dumps(out))
                 failures.push(format!("{} differs (FGC_UPDATE=1 regenerates)", golden.display()));
             }
             // A second run keeps what is there.
-            let again =
-                Command::new(env!("CARGO_BIN_EXE_fgc")).args(["init", "infra/stack.fg", "--ci", ci]).current_dir(&dir).output();
+            let again = Command::new(env!("CARGO_BIN_EXE_fgc"))
+                .args(["init", "infra/stack.fg", "--ci", ci])
+                .current_dir(&dir)
+                .output();
             if again.map(|o| o.status.code()).ok().flatten() != Some(1) {
                 failures.push(format!("{name} {ci}: a second `fgc init --ci` overwrote the pipeline"));
             }
-            let shape = Command::new("python3").args(["-c", SHAPE, ci, &written.to_string_lossy()]).output().expect("python3");
+            let shape =
+                Command::new("python3").args(["-c", SHAPE, ci, &written.to_string_lossy()]).output().expect("python3");
             if !shape.status.success() {
-                failures.push(format!("{name} {ci}: not the expected YAML: {}", String::from_utf8_lossy(&shape.stderr)));
+                failures
+                    .push(format!("{name} {ci}: not the expected YAML: {}", String::from_utf8_lossy(&shape.stderr)));
                 continue;
             }
             let shape: serde_json::Value = serde_json::from_slice(&shape.stdout).expect("shape JSON");
@@ -326,12 +330,18 @@ print(json.dumps(out))
             let want_triggers = if ci == "github" {
                 serde_json::json!(["pull_request", "push"])
             } else {
-                serde_json::json!(["$CI_PIPELINE_SOURCE == \"merge_request_event\"", "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"])
+                serde_json::json!([
+                    "$CI_PIPELINE_SOURCE == \"merge_request_event\"",
+                    "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"
+                ])
             };
             if shape["triggers"] != want_triggers {
                 failures.push(format!("{name} {ci}: triggers {}", shape["triggers"]));
             }
-            if !check.contains("fgc check \"$FGC_STACK\"") || !check.contains("fgc plan \"$FGC_STACK\"") || check.contains("fgc apply") {
+            if !check.contains("fgc check \"$FGC_STACK\"")
+                || !check.contains("fgc plan \"$FGC_STACK\"")
+                || check.contains("fgc apply")
+            {
                 failures.push(format!("{name} {ci}: the check job must check and plan, and change nothing:\n{check}"));
             }
             let apply = deploy.find("fgc apply \"$FGC_STACK\"");
@@ -343,7 +353,9 @@ print(json.dumps(out))
                         && deploy.contains(&format!("--service {svc} --image"))
                         && deploy.contains("docker push");
                     if !ok {
-                        failures.push(format!("{name} {ci}: the deploy job must apply, then push and release `{svc}`:\n{deploy}"));
+                        failures.push(format!(
+                            "{name} {ci}: the deploy job must apply, then push and release `{svc}`:\n{deploy}"
+                        ));
                     }
                 }
                 None if apply.is_none() || release.is_some() || deploy.contains("docker") => {
@@ -351,19 +363,29 @@ print(json.dumps(out))
                 }
                 None => {}
             }
-            if ci == "github" && (shape["needs"] != "check" || !shape["deploy_if"].as_str().unwrap_or("").contains("refs/heads/main")) {
+            if ci == "github"
+                && (shape["needs"] != "check" || !shape["deploy_if"].as_str().unwrap_or("").contains("refs/heads/main"))
+            {
                 failures.push(format!("{name} {ci}: deploy runs after check, on main only: {shape}"));
             }
             // The state path is fgc's default for the stack's first environment.
-            if !text.contains(&format!("FGC_STATE: infra/.fgc/state/{}", if built.is_some() { "fargate-backend-default.json" } else { "aws-ecs-ha-app-staging.json" })) {
+            if !text.contains(&format!(
+                "FGC_STATE: infra/.fgc/state/{}",
+                if built.is_some() { "fargate-backend-default.json" } else { "aws-ecs-ha-app-staging.json" }
+            )) {
                 failures.push(format!("{name} {ci}: not fgc's state path:\n{text}"));
             }
         }
     }
     // A stack with errors gets no pipeline.
     let dir = temp_dir("ci-broken");
-    std::fs::write(dir.join("stack.fg"), "app \"x\" { region = \"eu-west-1\" }\nservice web { cpu = 3 }\n").expect("write");
-    let o = Command::new(env!("CARGO_BIN_EXE_fgc")).args(["init", "stack.fg", "--ci", "github"]).current_dir(&dir).output().expect("fgc");
+    std::fs::write(dir.join("stack.fg"), "app \"x\" { region = \"eu-west-1\" }\nservice web { cpu = 3 }\n")
+        .expect("write");
+    let o = Command::new(env!("CARGO_BIN_EXE_fgc"))
+        .args(["init", "stack.fg", "--ci", "github"])
+        .current_dir(&dir)
+        .output()
+        .expect("fgc");
     assert_eq!(o.status.code(), Some(1));
     assert!(!dir.join(".github").exists(), "no pipeline for a broken stack");
     assert!(failures.is_empty(), "{} failure(s):\n\n{}", failures.len(), failures.join("\n\n"));

@@ -445,6 +445,46 @@ pub async fn delete(aws: &Aws, have: &Deployed) -> Result<(), CloudError> {
     }
 }
 
+/// Deregisters every active revision of a task definition family: releases made with
+/// `fgc deploy` leave the revisions before them registered, and a destroyed stack keeps
+/// none. Returns how many it deregistered.
+pub async fn deregister_family(aws: &Aws, family: &str) -> Result<usize, CloudError> {
+    let mut arns = Vec::new();
+    let mut next = None;
+    loop {
+        let out = aws
+            .ecs
+            .list_task_definitions()
+            .family_prefix(family)
+            .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+            .set_next_token(next)
+            .send()
+            .await
+            .map_err(|e| error("ecs:ListTaskDefinitions", e))?;
+        // A prefix also matches longer families (`shop-api` and `shop-api-worker`).
+        arns.extend(
+            out.task_definition_arns()
+                .iter()
+                .filter(|a| a.rsplit_once('/').and_then(|(_, r)| r.rsplit_once(':')).is_some_and(|(f, _)| f == family))
+                .cloned(),
+        );
+        next = out.next_token().map(str::to_string);
+        if next.is_none() {
+            break;
+        }
+    }
+    for arn in &arns {
+        aws.mutate();
+        aws.ecs
+            .deregister_task_definition()
+            .task_definition(arn)
+            .send()
+            .await
+            .map_err(|e| error("ecs:DeregisterTaskDefinition", e))?;
+    }
+    Ok(arns.len())
+}
+
 /// What waiting for a service reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Progress {

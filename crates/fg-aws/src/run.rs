@@ -77,8 +77,22 @@ pub async fn apply(
             data.insert(r.id.clone(), aws.read_data(&r.kind).await.map_err(|e| e.message)?);
         }
     }
+    let families: Vec<String> = state
+        .resources
+        .values()
+        .filter(|r| r.kind == "aws_ecs_task_definition")
+        .filter_map(|r| r.outputs.get("family").cloned())
+        .collect();
     let (after, outcome) =
         fg_deploy::apply(aws.clone(), &plan, &want, &data, state, &file, run.parallel.max(1), events).await;
+    // Revisions left behind by releases go with the stack.
+    if destroy && matches!(outcome, Outcome::Done { .. }) {
+        for family in &families {
+            if let Err(e) = crate::ecs::deregister_family(&aws, family).await {
+                events(Event::Failed { id: format!("task definition family {family}"), error: e });
+            }
+        }
+    }
     // The services this apply created or changed, once everything went through.
     let services: Vec<(String, String)> = plan
         .changes

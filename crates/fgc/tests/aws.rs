@@ -624,6 +624,29 @@ print(json.dumps(out))
         if o.status.code() != Some(0) || !text(&o).contains("Nothing to do") {
             failures.push(format!("{name}: releasing the same image twice was not a no-op:\n{}", text(&o)));
         }
+
+        // Destroy takes the revision before the release too. (moto cannot delete the
+        // blue/green stack's CodeDeploy resources; the other test covers its destroy.)
+        if !blue_green {
+            let o = fgc(&["destroy", &file, "--auto-approve", "--state", &st_arg], &url, &dir);
+            let left = Command::new("python3")
+                .args([
+                    "-c",
+                    "import sys, boto3; print(len(boto3.client('ecs', endpoint_url=sys.argv[1], region_name=sys.argv[2], aws_access_key_id='t', aws_secret_access_key='t').list_task_definitions(familyPrefix=sys.argv[3], status='ACTIVE')['taskDefinitionArns']))",
+                    &url,
+                    &region,
+                    &family,
+                ])
+                .output()
+                .expect("python3");
+            if o.status.code() != Some(2) || String::from_utf8_lossy(&left.stdout).trim() != "0" {
+                failures.push(format!(
+                    "{name}: after destroy, {} active revisions of `{family}` are left:\n{}",
+                    String::from_utf8_lossy(&left.stdout).trim(),
+                    text(&o)
+                ));
+            }
+        }
     }
     assert!(failures.is_empty(), "{} failure(s):\n\n{}", failures.len(), failures.join("\n\n"));
 }

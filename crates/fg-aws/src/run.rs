@@ -42,12 +42,19 @@ pub struct Report {
     pub wait: Option<Result<(), fg_deploy::CloudError>>,
 }
 
-/// The plan for the IR against the recorded state (without locking it).
-pub fn plan(ir: &fg_ir::Ir, state_path: &Path) -> Result<Plan, String> {
+/// The plan for the IR against the recorded state (without locking it), and the images
+/// released with `fgc deploy` that it keeps (service, image).
+pub fn plan(ir: &fg_ir::Ir, state_path: &Path) -> Result<(Plan, Vec<(String, String)>), String> {
     let state = fg_deploy::state::read(state_path).map_err(|e| e.to_string())?.unwrap_or_default();
     let mut want = fg_deploy::desired(ir);
-    crate::release::with_releases(&mut want, &state);
-    Ok(fg_deploy::plan(&ir.app, &ir.env, &want, &state, &crate::immutable))
+    let stale = crate::release::with_releases(&mut want, &state);
+    let kept = state
+        .releases
+        .iter()
+        .filter(|(decl, _)| !stale.contains(decl))
+        .map(|(decl, r)| (decl.strip_prefix("service.").unwrap_or(decl).to_string(), r.image.clone()))
+        .collect();
+    Ok((fg_deploy::plan(&ir.app, &ir.env, &want, &state, &crate::immutable), kept))
 }
 
 /// Plans, asks `confirm`, and applies. `destroy` plans the removal of everything.

@@ -515,9 +515,16 @@ fn plan(file: &Path, args: &DeployArgs, format: Format) -> ExitCode {
         Err(code) => return code,
     };
     match fg_aws::run::plan(&ir, &run.state) {
-        Ok(p) => {
+        Ok((p, kept)) => {
             match format {
-                Format::Human => print!("{}", fg_deploy::render(&p)),
+                Format::Human => {
+                    print!("{}", fg_deploy::render(&p));
+                    for (service, image) in kept {
+                        println!(
+                            "`{service}` keeps {image}, released with `fgc deploy`; a new image in the source replaces it."
+                        );
+                    }
+                }
                 Format::Json => println!("{}", serde_json::to_string_pretty(&p).unwrap_or_default()),
             }
             if p.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) }

@@ -617,8 +617,11 @@ print(json.dumps(out))
 
         // The next plan keeps the released image, and releasing it again is a no-op.
         let o = fgc(&["plan", &file, "--state", &st_arg], &url, &dir);
-        if o.status.code() != Some(0) || !text(&o).contains("No changes") {
-            failures.push(format!("{name}: the plan after a release is not empty:\n{}", text(&o)));
+        if o.status.code() != Some(0)
+            || !text(&o).contains("No changes")
+            || !text(&o).contains(&format!("`{svc}` keeps {new}, released with `fgc deploy`"))
+        {
+            failures.push(format!("{name}: the plan after a release is not empty, or does not say why:\n{}", text(&o)));
         }
         let o = deploy(&new);
         if o.status.code() != Some(0) || !text(&o).contains("Nothing to do") {

@@ -1719,10 +1719,17 @@ impl<'a> Lower<'a> {
             );
             integrations.insert(*p, integration);
         }
+        // Route ids from their keys; `GET /a-b` and `GET /a/b` read alike, so a repeat
+        // gets a number.
+        let mut taken = std::collections::HashSet::new();
         for route in &api.routes {
             let integration = integrations[&route.port].clone();
+            let base = slug(&route.key);
+            let key = (1..)
+                .map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") })
+                .find(|k| taken.insert(k.clone()));
             self.add(
-                id(&format!("route/{}", slug(&route.key))),
+                id(&format!("route/{}", key.unwrap_or(base))),
                 "aws_apigatewayv2_route",
                 Concern::Balancer,
                 None,

@@ -395,16 +395,7 @@ pub async fn delete(aws: &Aws, have: &Deployed) -> Result<(), CloudError> {
                 .send()
                 .await
                 .map(drop)
-                .map_err(|e| {
-                    let mut e = error("ecr:DeleteRepository", e);
-                    if e.message.contains("NotEmpty") {
-                        e.help = Some(
-                            "the repository still holds images: delete them, or set `force_delete = true` and apply first"
-                                .into(),
-                        );
-                    }
-                    e
-                })
+                .map_err(|e| error("ecr:DeleteRepository", e))
         }
         "aws_ecr_lifecycle_policy" => aws
             .ecr

@@ -291,6 +291,14 @@ where
                 .into(),
         ),
         "DependencyViolation" => Some("something outside this stack still uses it; remove that first".into()),
+        "DeploymentLimitExceededException" | "DeploymentAlreadyStartedException" => Some(
+            "a deployment of this service is still in progress: wait for it to end (or stop it in CodeDeploy) and release again"
+                .into(),
+        ),
+        "RepositoryNotEmptyException" => Some(
+            "the repository still holds images: delete them, or set `force_delete = true` and apply before destroying"
+                .into(),
+        ),
         _ => None,
     };
     let what = if code.is_empty() { message } else { format!("{code}: {message}") };

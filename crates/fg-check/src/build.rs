@@ -642,10 +642,33 @@ impl<'a> Builder<'a> {
 
     /// Images may refer to the stack's repositories, and to nothing else known only at
     /// deploy time.
+    /// Written images must be well-formed references; a repository's `url` stands in for
+    /// its (valid) URI.
     fn image_refs(&mut self, r: &R) {
-        let image = r.v("image").and_then(to_text).unwrap_or_default();
+        let Some(image) = r.v("image").and_then(to_text) else { return };
         if let Some((kind, name, _)) = image.refs().find(|(kind, _, _)| *kind != "repository") {
             self.diags.push(d::image_reference(r.span("image"), kind, name));
+            return;
+        }
+        if let Some((_, name, attr)) = image.refs().find(|(_, _, attr)| *attr != "url") {
+            self.diags.push(d::image_repository_attr(r.span("image"), name, attr));
+            return;
+        }
+        let (mut resolved, mut shown) = (String::new(), String::new());
+        for part in &image.0 {
+            match part {
+                TextPart::Lit(s) => {
+                    resolved.push_str(s);
+                    shown.push_str(s);
+                }
+                TextPart::Attr { name, attr, .. } => {
+                    resolved.push_str("000000000000.dkr.ecr.us-east-1.amazonaws.com/repository");
+                    shown.push_str(&format!("${{{name}.{attr}}}"));
+                }
+            }
+        }
+        if let Err(e) = crate::image::parse(&resolved) {
+            self.diags.push(d::image_invalid(r.span("image"), &shown, &e));
         }
     }
 

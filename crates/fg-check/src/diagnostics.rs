@@ -1178,6 +1178,26 @@ pub fn image_reference(span: Span, kind: &str, name: &str) -> Diagnostic {
     .with_help("write the image literally, or as `\"${repo.url}:tag\"` for a `repository repo { … }` of the stack")
 }
 
+pub fn image_invalid(span: Span, image: &str, error: &crate::image::ImageError) -> Diagnostic {
+    Diagnostic::error(
+        codes::BAD_IMAGE,
+        span,
+        format!("`{}` is not a valid image reference: {}", image.escape_debug(), error.reason()),
+        "ECS would accept it and fail to pull it",
+    )
+    .with_help(error.help())
+}
+
+pub fn image_repository_attr(span: Span, repo: &str, attr: &str) -> Diagnostic {
+    Diagnostic::error(
+        codes::BAD_INTERPOLATION,
+        span,
+        format!("an image takes the repository's `url`, not its `{attr}`"),
+        "not an image location",
+    )
+    .with_help(format!("write `\"${{{repo}.url}}:tag\"`"))
+}
+
 pub fn api_public_balancer(span: Span, balancer: &str, decl: Span) -> Diagnostic {
     Diagnostic::error(
         codes::API_BALANCER,

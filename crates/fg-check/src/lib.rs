@@ -15,6 +15,7 @@ pub mod aws;
 mod build;
 pub mod diagnostics;
 pub mod eval;
+pub mod image;
 pub mod model;
 pub mod stdlib;
 pub mod typeck;

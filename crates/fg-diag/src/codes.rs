@@ -175,6 +175,13 @@ health check interval (whole seconds) or `1.5MiB` of memory.";
 "`${…}` inside a string must name a value that has a text form: a `let` bound to a string
 or number, `env`, or an exported attribute such as `${db.address}`. Secrets (`db.password`)
 never appear in text; pass them through `secrets` instead.";
+    BAD_IMAGE = "FG0208" "invalid-image-reference"
+"An image is `[registry[:port]/]path[:tag][@digest]`: lowercase path components of letters
+and digits joined by `.`, `_`, `__` or `-`; a tag of up to 128 letters, digits, `_`, `.`
+and `-`; a digest such as `sha256:` and its hex digits. ECS takes any text as an image and
+fails only when a task pulls it, so fgc rejects a malformed one before it is deployed.
+An image may interpolate a repository of the stack, as `\"${images.url}:v1\"`, and only
+its `url`.";
 
     FARGATE_CPU = "FG0301" "invalid-fargate-cpu"
 "Fargate accepts these CPU sizes only: 256 (.25 vCPU), 512, 1024, 2048, 4096, 8192 and

@@ -651,6 +651,12 @@ fn apply(
 
 fn release(file: &Path, args: &DeployArgs, service: &str, image: &str, wait: Option<std::time::Duration>) -> ExitCode {
     use fg_aws::release::{Released, Step};
+    // A malformed reference would be registered and fail only when tasks pull it.
+    if let Err(e) = fg_check::image::parse(image) {
+        eprintln!("error: `{}` is not a valid image reference: {}", image.escape_debug(), e.reason());
+        eprintln!("  help: {}", e.help());
+        return ExitCode::from(1);
+    }
     let (ir, mut run) = match lower_for_deploy(file, args) {
         Ok(x) => x,
         Err(code) => return code,

@@ -74,6 +74,36 @@ fn unknown_environment_flag() {
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
 
+/// A malformed `--image` is refused before fgc reads the state or calls AWS: the state
+/// file named here does not exist, and the error is about the image.
+#[test]
+fn deploy_refuses_a_malformed_image_before_anything_else() {
+    let ex = root().join("examples/step-scaled-ha-app.fg");
+    let state = temp_dir("deploy-image").join("absent.json");
+    for (image, why) in [
+        ("", "it is empty"),
+        ("acme/api 2", "whitespace"),
+        ("ghcr.io/Acme/api:1", "uppercase"),
+        ("acme/api:", "tag after `:` is empty"),
+    ] {
+        let o = fgc(&[
+            "deploy",
+            &ex.to_string_lossy(),
+            "--service",
+            "app",
+            "--image",
+            image,
+            "--state",
+            &state.to_string_lossy(),
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{image:?}: {err}");
+        assert!(err.contains("is not a valid image reference") && err.contains(why), "{image:?}: {err}");
+        assert!(err.contains("help: "), "{err}");
+        assert!(!state.exists());
+    }
+}
+
 #[test]
 fn explain() {
     let o = fgc(&["explain", "FG0302"]);

@@ -613,7 +613,6 @@ async fn nat_gone(aws: &Aws, id: &str) -> Result<(), CloudError> {
 async fn delete_once(aws: &Aws, _id: &str, have: &Deployed) -> Result<(), CloudError> {
     aws.mutate();
     let p = have.physical.as_str();
-    let gone = |e: &CloudError| e.message.contains("NotFound") || e.message.contains("does not exist");
     let result = match have.kind.as_str() {
         "aws_vpc" => aws.ec2.delete_vpc().vpc_id(p).send().await.map(drop).map_err(|e| error("ec2:DeleteVpc", e)),
         // It goes with its VPC.
@@ -759,10 +758,7 @@ async fn delete_once(aws: &Aws, _id: &str, have: &Deployed) -> Result<(), CloudE
             .map_err(|e| error("ec2:DeleteFlowLogs", e)),
         other => Err(crate::unsupported(other)),
     };
-    match result {
-        Err(e) if gone(&e) => Ok(()),
-        other => other,
-    }
+    crate::deleted(result, &["NotFound", "does not exist"])
 }
 
 /// Reads a recorded output of a deployed resource's dependencies: the group of a rule.

@@ -439,10 +439,7 @@ pub async fn delete(aws: &Aws, have: &Deployed) -> Result<(), CloudError> {
         }
         other => Err(crate::unsupported(other)),
     };
-    match result {
-        Err(e) if e.message.contains("NotFound") || e.message.contains("not found") => Ok(()),
-        other => other,
-    }
+    crate::deleted(result, &["NotFound", "not found"])
 }
 
 /// Deregisters every active revision of a task definition family: releases made with

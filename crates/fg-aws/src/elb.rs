@@ -442,8 +442,5 @@ pub async fn delete(aws: &Aws, have: &Deployed) -> Result<(), CloudError> {
             .map_err(|e| error("elasticloadbalancing:DeleteRule", e)),
         other => Err(crate::unsupported(other)),
     };
-    match result {
-        Err(e) if e.message.contains("NotFound") => Ok(()),
-        other => other,
-    }
+    crate::deleted(result, &["NotFound"])
 }

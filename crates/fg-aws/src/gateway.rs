@@ -450,8 +450,5 @@ pub async fn delete(aws: &Aws, have: &Deployed) -> Result<(), CloudError> {
             .map_err(|e| error("apigateway:DELETE", e)),
         other => Err(crate::unsupported(other)),
     };
-    match result {
-        Err(e) if e.message.contains("NotFound") || e.message.contains("does not exist") => Ok(()),
-        other => other,
-    }
+    crate::deleted(result, &["NotFound", "does not exist"])
 }

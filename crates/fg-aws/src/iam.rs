@@ -12,8 +12,10 @@ pub const KINDS: &[&str] = &[
     "aws_kms_key",
 ];
 
+const NOT_FOUND: &[&str] = &["NoSuchEntity", "NotFound"];
+
 fn not_found(e: &CloudError) -> bool {
-    e.message.contains("NoSuchEntity") || e.message.contains("NotFound")
+    NOT_FOUND.iter().any(|m| e.message.contains(m))
 }
 
 fn role_created(name: &str, arn: &str) -> Created {
@@ -309,8 +311,5 @@ pub async fn delete(aws: &Aws, have: &Deployed) -> Result<(), CloudError> {
         }
         other => Err(crate::unsupported(other)),
     };
-    match result {
-        Err(e) if not_found(&e) || e.message.contains("pending deletion") => Ok(()),
-        other => other,
-    }
+    crate::deleted(result, &[NOT_FOUND, &["pending deletion"]].concat())
 }

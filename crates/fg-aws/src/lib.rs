@@ -265,6 +265,16 @@ pub fn immutable(kind: &str, attr: &str) -> bool {
     }
 }
 
+/// A delete of a resource that is already gone succeeded: destroy stays idempotent after a
+/// crash between the call and the state write, or a delete made outside fgc. `markers`
+/// are the error texts by which the service says so; they differ per service.
+pub(crate) fn deleted(result: Result<(), CloudError>, markers: &[&str]) -> Result<(), CloudError> {
+    match result {
+        Err(e) if markers.iter().any(|m| e.message.contains(m)) => Ok(()),
+        other => other,
+    }
+}
+
 fn unsupported(kind: &str) -> CloudError {
     CloudError {
         message: format!("the AWS SDK backend cannot manage `{kind}` yet"),

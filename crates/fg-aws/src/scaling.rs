@@ -722,15 +722,5 @@ pub async fn delete(aws: &Aws, have: &Deployed) -> Result<(), CloudError> {
         }
         other => Err(crate::unsupported(other)),
     };
-    match result {
-        Err(e)
-            if e.message.contains("NotFound")
-                || e.message.contains("does not exist")
-                || e.message.contains("No scaling policy found")
-                || e.message.contains("No scalable target found") =>
-        {
-            Ok(())
-        }
-        other => other,
-    }
+    crate::deleted(result, &["NotFound", "does not exist", "No scaling policy found", "No scalable target found"])
 }

@@ -40,14 +40,17 @@ fn scripted(bodies: Vec<serde_json::Value>) -> String {
                     if reader.read_exact(&mut body).is_err() {
                         return;
                     }
-                    let answer = {
+                    let mut answer = {
                         let mut b = bodies.lock().unwrap_or_else(|e| e.into_inner());
                         if b.len() > 1 { b.remove(0) } else { b[0].clone() }
-                    }
-                    .to_string();
+                    };
+                    // An error answer carries its HTTP status as `__status`.
+                    let status = answer.as_object_mut().and_then(|o| o.remove("__status")).and_then(|s| s.as_u64());
+                    let status = status.map_or("200 OK".to_string(), |s| format!("{s} Error"));
+                    let answer = answer.to_string();
                     let _ = write!(
                         stream,
-                        "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n{answer}",
+                        "HTTP/1.1 {status}\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n{answer}",
                         answer.len()
                     );
                 }
@@ -133,4 +136,35 @@ async fn gives_up_after_its_limit() {
     let services = [("c".to_string(), "api".to_string())];
     let r = wait_stable(&aws, &services, Duration::from_millis(10), Duration::from_millis(50), &progress).await;
     assert!(r.expect_err("never stable").message.contains("not stable after"));
+}
+
+fn deployed(kind: &str, physical: &str) -> fg_deploy::Deployed {
+    fg_deploy::Deployed {
+        kind: kind.into(),
+        physical: physical.into(),
+        attrs: json!({}),
+        outputs: [("cluster".to_string(), "c".to_string())].into(),
+        depends_on: Vec::new(),
+    }
+}
+
+/// Destroy stays idempotent: a service deleted outside fgc (or by a run that crashed before
+/// writing the state) counts as deleted; any other error still fails the delete.
+#[tokio::test]
+async fn a_resource_already_gone_counts_as_deleted_and_other_errors_do_not() {
+    let gone = json!({"__status": 400, "__type": "ServiceNotFoundException", "message": "Service not found."});
+    let aws = connect(scripted(vec![
+        gone.clone(),                            // UpdateService to zero tasks
+        json!({"services": [], "failures": []}), // DescribeServices: nothing runs
+        gone,                                    // DeleteService
+    ]))
+    .await;
+    let r = crate::ecs::delete(&aws, &deployed("aws_ecs_service", "arn:aws:ecs:eu-west-1:1:service/c/api")).await;
+    assert!(r.is_ok(), "{r:?}");
+
+    let denied = json!({"__status": 400, "__type": "AccessDeniedException", "message": "not allowed"});
+    let aws = connect(scripted(vec![denied])).await;
+    let e = crate::ecs::delete(&aws, &deployed("aws_ecs_cluster", "c")).await.expect_err("access denied fails");
+    assert!(e.message.contains("`ecs:DeleteCluster` failed: AccessDeniedException"), "{}", e.message);
+    assert!(e.help.is_some_and(|h| h.contains("ecs:DeleteCluster")));
 }

@@ -1481,22 +1481,37 @@ impl<'a> Builder<'a> {
             }
             // Tasks reach registries through NAT (private subnets), their own public address
             // (public subnets), or VPC endpoints; without any of them they never start.
-            let no_route_out = match s.subnets {
-                SubnetKind::Private => model.network(&s.network).is_some_and(|n| n.nat == Nat::None),
-                SubnetKind::Public => !s.public_ip,
-            };
-            if let Some(n) = model.network(&s.network)
-                && no_route_out
-            {
+            if let Some(n) = model.no_route_out(s) {
                 let missing: Vec<&str> = [(Endpoint::Ecr, "ecr"), (Endpoint::Logs, "logs"), (Endpoint::S3, "s3")]
                     .iter()
                     .filter(|(e, _)| !n.endpoints.contains(e))
                     .map(|(_, n)| *n)
                     .collect();
+                let nspan = self.spans.get(n.name.as_str()).copied().unwrap_or(n.span);
+                let public = s.subnets == SubnetKind::Public;
                 if !missing.is_empty() {
-                    let nspan = self.spans.get(n.name.as_str()).copied().unwrap_or(n.span);
-                    let public = s.subnets == SubnetKind::Public;
                     self.diags.push(d::no_egress(decl, &s.name, &n.name, &missing, nspan, public));
+                } else {
+                    // Endpoints reach ECR in the stack's region, and no other registry.
+                    let sidecar_span = |name: &str| {
+                        let recs = r.map(|r| r.list("sidecar")).unwrap_or_default();
+                        recs.iter()
+                            .filter_map(|v| v.as_record())
+                            .find(|rec| rec.label.as_ref().is_some_and(|l| l.0 == name))
+                            .map(|rec| R::new(rec, decl).span("image"))
+                    };
+                    let images = std::iter::once((&s.image, r.map(|r| r.span("image"))))
+                        .chain(s.sidecars.iter().map(|sc| (&sc.image, sidecar_span(&sc.name))));
+                    for (image, span) in images {
+                        if let Some(plain) = image.as_plain()
+                            && let Ok(parsed) = crate::image::parse(&plain)
+                            && parsed.ecr().is_none_or(|e| e.region != model.app.region)
+                        {
+                            let (span, network) = (span.unwrap_or(decl), (n.name.as_str(), nspan));
+                            let region = &model.app.region;
+                            self.diags.push(d::image_unreachable(span, &s.name, &plain, network, region, public));
+                        }
+                    }
                 }
             }
         }

@@ -642,6 +642,29 @@ pub fn no_egress(
     .with_help("add `endpoints = [ecr, logs, s3]` to the network, or use `nat = single`")
 }
 
+pub fn image_unreachable(
+    span: Span,
+    service: &str,
+    image: &str,
+    (network, network_span): (&str, Span),
+    region: &str,
+    public: bool,
+) -> Diagnostic {
+    let (way, label) = if public {
+        ("they have no public address and the network's", "network declared here")
+    } else {
+        (&*format!("`{network}` has no NAT and its"), "`nat = none` here")
+    };
+    Diagnostic::error(
+        codes::NO_EGRESS,
+        span,
+        format!("tasks of `{service}` cannot pull `{image}`: {way} endpoints reach only ECR in {region}"),
+        "not an ECR image of this region",
+    )
+    .with_label(network_span, label)
+    .with_help("push the image to a `repository` of the stack and write `\"${images.url}:tag\"`, or give the tasks a way out (`nat = single`)")
+}
+
 pub fn log_retention(span: Span, ms: u64, near: u32) -> Diagnostic {
     let days = ms as f64 / 86_400_000.0;
     Diagnostic::error(

@@ -19,6 +19,28 @@ pub struct ImageRef<'a> {
     pub digest: Option<&'a str>,
 }
 
+/// A private ECR image's registry: `<account>.dkr.ecr.<region>.amazonaws.com`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ecr<'a> {
+    pub account: &'a str,
+    pub region: &'a str,
+    pub repository: &'a str,
+}
+
+impl<'a> ImageRef<'a> {
+    /// The ECR account, region and repository, when the image is a private ECR image
+    /// (FIPS and China endpoints included).
+    pub fn ecr(&self) -> Option<Ecr<'a>> {
+        let (account, rest) = self.registry?.split_once('.')?;
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let rest = rest.strip_prefix("dkr.ecr.").or_else(|| rest.strip_prefix("dkr.ecr-fips."))?;
+        let region = rest.strip_suffix(".amazonaws.com").or_else(|| rest.strip_suffix(".amazonaws.com.cn"))?;
+        (!region.is_empty() && !region.contains('.')).then_some(Ecr { account, region, repository: self.path })
+    }
+}
+
 /// Why a reference is malformed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImageError {
@@ -79,6 +101,81 @@ impl ImageError {
             ImageError::TooLong(_) => format!("registry and path together are at most {MAX_NAME} characters"),
         }
     }
+}
+
+/// Why the tasks of a service could not pull an image released to it (`fgc deploy`),
+/// known before anything is registered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PullProblem {
+    Malformed(ImageError),
+    /// The tasks reach only ECR in `region`, through the endpoints of `network`.
+    OutsideRegion {
+        network: String,
+        region: String,
+    },
+    /// The execution role may pull from the `allowed` ECR repositories only (from none
+    /// when the source names no ECR image for the service).
+    NotPermitted {
+        repository: String,
+        allowed: Vec<String>,
+    },
+}
+
+impl PullProblem {
+    pub fn reason(&self, service: &str, image: &str) -> String {
+        match self {
+            PullProblem::Malformed(e) => {
+                format!("`{}` is not a valid image reference: {}", image.escape_debug(), e.reason())
+            }
+            PullProblem::OutsideRegion { network, region } => format!(
+                "tasks of `{service}` cannot pull `{image}`: `{network}` gives them no way out but endpoints, which reach only ECR in {region}"
+            ),
+            PullProblem::NotPermitted { repository, allowed } if allowed.is_empty() => format!(
+                "tasks of `{service}` may not pull from ECR repository `{repository}`: the source gives `{service}` no ECR image, so its execution role has no ECR access"
+            ),
+            PullProblem::NotPermitted { repository, allowed } => format!(
+                "tasks of `{service}` may not pull from ECR repository `{repository}`: its execution role allows {}",
+                allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
+
+    pub fn help(&self, service: &str) -> String {
+        match self {
+            PullProblem::Malformed(e) => e.help(),
+            PullProblem::OutsideRegion { region, .. } => {
+                format!("push the image to an ECR repository in {region}, such as a `repository` of the stack")
+            }
+            PullProblem::NotPermitted { repository, .. } => format!(
+                "release an image of a repository the role allows, or write an image of `{repository}` as `{service}`'s `image` and run `fgc apply` first"
+            ),
+        }
+    }
+}
+
+/// What keeps the tasks of `service` from pulling `image` once released to them, if
+/// anything: a malformed reference, a registry their network cannot reach, or an ECR
+/// repository their execution role (derived from the source's images) may not read.
+pub fn pull_problem(model: &crate::model::Model, service: &crate::model::Service, image: &str) -> Option<PullProblem> {
+    let parsed = match parse(image) {
+        Ok(p) => p,
+        Err(e) => return Some(PullProblem::Malformed(e)),
+    };
+    let ecr = parsed.ecr();
+    if let Some(n) = model.no_route_out(service)
+        && ecr.is_none_or(|e| e.region != model.app.region)
+    {
+        return Some(PullProblem::OutsideRegion { network: n.name.clone(), region: model.app.region.clone() });
+    }
+    let e = ecr?;
+    let (mut allowed, own) = model.pulls_from(service);
+    allowed.extend(
+        own.iter().filter_map(|o| model.repositories.iter().find(|r| &r.name == o)).map(|r| r.aws_name.clone()),
+    );
+    allowed.sort();
+    allowed.dedup();
+    (!allowed.iter().any(|a| a == e.repository))
+        .then(|| PullProblem::NotPermitted { repository: e.repository.to_string(), allowed })
 }
 
 /// Parses `reference`, or says what is wrong with it.
@@ -278,6 +375,24 @@ mod tests {
             let got = parse(reference).expect_err(reference);
             assert_eq!(got, want, "{reference:?}");
             assert!(!got.reason().is_empty() && !got.help().is_empty());
+        }
+    }
+
+    #[test]
+    fn private_ecr_images_name_their_account_region_and_repository() {
+        fn ecr(s: &str) -> Option<Ecr<'_>> {
+            parse(s).ok()?.ecr()
+        }
+        assert_eq!(
+            ecr("123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/api:3f2a1c"),
+            Some(Ecr { account: "123456789012", region: "eu-west-1", repository: "shop/api" })
+        );
+        assert_eq!(ecr("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/api").map(|e| e.region), Some("cn-north-1"));
+        assert_eq!(ecr("123456789012.dkr.ecr-fips.us-east-1.amazonaws.com/api").map(|e| e.region), Some("us-east-1"));
+        for other in
+            ["public.ecr.aws/nginx/nginx:1", "nginx", "12345.dkr.ecr.eu-west-1.amazonaws.com/api", "ghcr.io/a/b"]
+        {
+            assert_eq!(ecr(other), None, "{other}");
         }
     }
 

@@ -32,6 +32,40 @@ impl Model {
         self.databases.iter().find(|d| d.name == name)
     }
 
+    /// Whether the service's tasks have no way out but VPC endpoints: private subnets of a
+    /// network without NAT, or public subnets without a public address. Such tasks pull
+    /// images from ECR in the stack's region only.
+    pub fn no_route_out(&self, s: &Service) -> Option<&Network> {
+        let n = self.network(&s.network)?;
+        let none = match s.subnets {
+            SubnetKind::Private => n.nat == Nat::None,
+            SubnetKind::Public => !s.public_ip,
+        };
+        none.then_some(n)
+    }
+
+    /// The ECR repositories the service's execution role may pull from, as the source
+    /// names them: private ECR images written out (their repository paths), and the
+    /// stack's repositories its images interpolate (their declaration names).
+    pub fn pulls_from(&self, s: &Service) -> (Vec<String>, Vec<String>) {
+        let images: Vec<&Text> = std::iter::once(&s.image).chain(s.sidecars.iter().map(|c| &c.image)).collect();
+        let mut ecr: Vec<String> = images
+            .iter()
+            .filter_map(|t| Some(crate::image::parse(&t.as_plain()?).ok()?.ecr()?.repository.to_string()))
+            .collect();
+        let mut own: Vec<String> = images
+            .iter()
+            .flat_map(|t| t.refs())
+            .filter(|(kind, _, _)| *kind == "repository")
+            .map(|(_, name, _)| name.to_string())
+            .collect();
+        for v in [&mut ecr, &mut own] {
+            v.sort();
+            v.dedup();
+        }
+        (ecr, own)
+    }
+
     /// The balancer and listener routes that send traffic to a service.
     pub fn routes_to<'a>(&'a self, service: &'a str) -> impl Iterator<Item = (&'a Balancer, &'a Listener, &'a Route)> {
         self.balancers.iter().flat_map(move |b| {

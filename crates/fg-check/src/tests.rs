@@ -108,3 +108,46 @@ fn long_let_chains_do_not_exhaust_the_stack() {
     let got = codes(&src);
     assert!(got.iter().any(|(c, _)| c == "FG0110"), "{got:?}");
 }
+
+/// What `fgc deploy` refuses before releasing: images the service's tasks could not pull.
+#[test]
+fn released_images_must_be_pullable_by_the_service() {
+    use crate::image::{ImageError, PullProblem, pull_problem};
+    let src = "app \"shop\" { region = \"eu-west-1\" }
+network open { nat = single }
+network closed { nat = none, endpoints = [ecr, logs, s3], cidr = 10.1.0.0/16 }
+repository images { name = \"shop/api\" }
+service hub { image = \"nginx:1.27\", network = open }
+service own { image = \"${images.url}:v1\", network = closed }
+service ecr {
+  image = \"123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme/ecr:1\"
+  network = open
+  sidecar log { image = \"123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme/log:1\" }
+}
+";
+    let host = MemoryHost::new().with("m.fg", src);
+    let a = analyze(&host, "m.fg", &Options::default());
+    assert!(a.diagnostics.is_empty(), "{:?}", a.diagnostics);
+    let problem = |svc: &str, image: &str| pull_problem(&a.model, a.model.service(svc).expect(svc), image);
+    let ecr = |repo: &str| format!("123456789012.dkr.ecr.eu-west-1.amazonaws.com/{repo}:2");
+
+    // Public registries need a way out; ECR needs the execution role's permission.
+    assert_eq!(problem("hub", "nginx:1.28"), None);
+    let not_permitted = |repository: &str, allowed: &[&str]| PullProblem::NotPermitted {
+        repository: repository.into(),
+        allowed: allowed.iter().map(|a| a.to_string()).collect(),
+    };
+    assert_eq!(problem("hub", &ecr("acme/hub")), Some(not_permitted("acme/hub", &[])));
+    assert_eq!(problem("ecr", &ecr("acme/ecr")), None);
+    assert_eq!(problem("ecr", &ecr("acme/log")), None);
+    assert_eq!(problem("ecr", &ecr("acme/other")), Some(not_permitted("acme/other", &["acme/ecr", "acme/log"])));
+    assert_eq!(problem("own", &ecr("shop/api")), None);
+    // Behind endpoints only, nothing outside the region's ECR.
+    let outside = PullProblem::OutsideRegion { network: "closed".into(), region: "eu-west-1".into() };
+    assert_eq!(problem("own", "nginx:1.28"), Some(outside.clone()));
+    assert_eq!(problem("own", "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/api:2"), Some(outside.clone()));
+    assert_eq!(problem("own", "shop api"), Some(PullProblem::Malformed(ImageError::Character(' '))));
+    for p in [outside, not_permitted("a", &[]), not_permitted("a", &["b"])] {
+        assert!(!p.reason("own", "x").is_empty() && !p.help("own").is_empty());
+    }
+}

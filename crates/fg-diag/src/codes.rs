@@ -242,7 +242,9 @@ port 80 for its HTTP→HTTPS redirect unless `redirect_http = false`).";
 "Tasks must reach their image registry and CloudWatch Logs to start: through NAT from
 private subnets, through their own public address in public subnets (`public_ip = true`),
 or through VPC endpoints for `ecr`, `logs` and `s3`. A service with none of these never
-starts a task.";
+starts a task. Endpoints reach ECR in the stack's region and nothing else, so behind them
+every image must come from there: a repository of the stack (`\"${images.url}:v1\"`) or
+another private ECR repository of the region, not Docker Hub, GitHub or public ECR.";
     LOG_RETENTION = "FG0319" "log-retention"
 "CloudWatch Logs accepts these retention periods only: 1, 3, 5, 7, 14, 30, 60, 90, 120,
 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 and 3653 days.";

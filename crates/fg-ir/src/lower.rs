@@ -1184,20 +1184,8 @@ impl<'a> Lower<'a> {
             vec![tmpl(vec![pref(logs, "arn"), text(":*")])],
         )];
         // Private ECR images: the token (an account-wide call) and the repository.
-        let images = std::iter::once(&svc.image).chain(svc.sidecars.iter().map(|s| &s.image));
-        let images: Vec<&Text> = images.collect();
-        let mut repos: Vec<String> = images.iter().filter_map(|t| ecr_repository(&t.as_plain()?)).collect();
-        repos.sort();
-        repos.dedup();
-        // Repositories of this stack, referred to as `${repo.url}`.
-        let mut own: Vec<&str> = images
-            .iter()
-            .flat_map(|t| t.refs())
-            .filter(|(kind, _, _)| *kind == "repository")
-            .map(|(_, name, _)| name)
-            .collect();
-        own.sort_unstable();
-        own.dedup();
+        // Repositories of this stack are referred to as `${repo.url}`.
+        let (repos, own) = self.m.pulls_from(svc);
         if !repos.is_empty() || !own.is_empty() {
             out.push(statement(&["ecr:GetAuthorizationToken"], vec![s("*")]));
             let prefix = self.arn_prefix("ecr");
@@ -2245,21 +2233,6 @@ fn slug(text: &str) -> String {
         }
     }
     out.trim_end_matches('-').to_string()
-}
-
-fn ecr_repository(image: &str) -> Option<String> {
-    let (host, rest) = image.split_once('/')?;
-    let mut parts = host.split('.');
-    let account = parts.next()?;
-    if account.len() != 12
-        || !account.chars().all(|c| c.is_ascii_digit())
-        || parts.next()? != "dkr"
-        || parts.next()? != "ecr"
-    {
-        return None;
-    }
-    let repo = rest.split(['@', ':']).next()?;
-    Some(repo.to_string())
 }
 
 /// An IAM policy document statement.

@@ -487,7 +487,10 @@ fn build(file: &Path, env: Option<String>, out: &Path, emit: Emit, policies: &[P
 }
 
 /// Checks the stack (policies included) and lowers it for `plan`, `apply`, `destroy`.
-fn lower_for_deploy(file: &Path, args: &DeployArgs) -> Result<(fg_ir::Ir, fg_aws::run::Run), ExitCode> {
+fn lower_for_deploy(
+    file: &Path,
+    args: &DeployArgs,
+) -> Result<(fg_check::model::Model, fg_ir::Ir, fg_aws::run::Run), ExitCode> {
     let opts = Options { env: args.env.clone(), all_envs: false };
     let mut a = analyze(&FsHost, &file.to_string_lossy(), &opts);
     run_policies(&mut a, &[]);
@@ -506,11 +509,12 @@ fn lower_for_deploy(file: &Path, args: &DeployArgs) -> Result<(fg_ir::Ir, fg_aws
         endpoint: args.endpoint_url.clone(),
         credentials: None,
     };
-    Ok((ir, fg_aws::run::Run { target, state, parallel: 8, wait: None, poll: std::time::Duration::from_secs(6) }))
+    let run = fg_aws::run::Run { target, state, parallel: 8, wait: None, poll: std::time::Duration::from_secs(6) };
+    Ok((a.model, ir, run))
 }
 
 fn plan(file: &Path, args: &DeployArgs, format: Format) -> ExitCode {
-    let (ir, run) = match lower_for_deploy(file, args) {
+    let (_, ir, run) = match lower_for_deploy(file, args) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -547,7 +551,7 @@ fn runtime() -> Option<tokio::runtime::Runtime> {
 }
 
 fn recover(file: &Path, args: &DeployArgs) -> ExitCode {
-    let (ir, run) = match lower_for_deploy(file, args) {
+    let (_, ir, run) = match lower_for_deploy(file, args) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -577,7 +581,7 @@ fn apply(
     destroy: bool,
     wait: Option<std::time::Duration>,
 ) -> ExitCode {
-    let (ir, mut run) = match lower_for_deploy(file, args) {
+    let (_, ir, mut run) = match lower_for_deploy(file, args) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -657,10 +661,18 @@ fn release(file: &Path, args: &DeployArgs, service: &str, image: &str, wait: Opt
         eprintln!("  help: {}", e.help());
         return ExitCode::from(1);
     }
-    let (ir, mut run) = match lower_for_deploy(file, args) {
+    let (model, ir, mut run) = match lower_for_deploy(file, args) {
         Ok(x) => x,
         Err(code) => return code,
     };
+    // An image the tasks cannot pull would only fail, and roll back, minutes from now.
+    if let Some(s) = model.service(service)
+        && let Some(problem) = fg_check::image::pull_problem(&model, s, image)
+    {
+        eprintln!("error: {}", problem.reason(service, image));
+        eprintln!("  help: {}", problem.help(service));
+        return ExitCode::from(1);
+    }
     run.wait = wait;
     let Some(runtime) = runtime() else { return ExitCode::from(1) };
     let display = Progress::new();

@@ -566,9 +566,21 @@ print(json.dumps(out))
             failures.push(format!("{name}: deploying the running image changed something"));
         }
 
-        // A new image: one revision, handed over, nothing else.
-        let new = format!("{}-release", current.rsplit_once(':').map_or(current.as_str(), |(r, _)| r));
-        let new = format!("{new}:2");
+        // An image the tasks could not pull (another ECR repository than the execution role
+        // allows; for seed 004 also outside the region its endpoints reach) is refused before
+        // any call.
+        let elsewhere = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/elsewhere/api:1";
+        let o = deploy(elsewhere);
+        let refused = text(&o).contains("cannot pull") || text(&o).contains("may not pull");
+        if o.status.code() != Some(1) || !refused {
+            failures.push(format!("{name}: an image the tasks cannot pull was not refused:\n{}", text(&o)));
+        }
+        if check() != live || state(&st) != before {
+            failures.push(format!("{name}: a refused release changed something"));
+        }
+
+        // A new tag of the same repository: one revision, handed over, nothing else.
+        let new = format!("{}:release-2", current.rsplit_once(':').map_or(current.as_str(), |(r, _)| r));
         let o = deploy(&new);
         if o.status.code() != Some(2) || calls(&o) != 2 {
             failures.push(format!(

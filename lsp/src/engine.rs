@@ -353,6 +353,7 @@ impl Engine {
             "database" => m_has(a, |m| m.database(name).is_some()),
             "api" => m_has(a, |m| m.apis.iter().any(|x| x.name == name)),
             "repository" => m_has(a, |m| m.repositories.iter().any(|x| x.name == name)),
+            "policy" => m_has(a, |m| m.policies.iter().any(|x| x.name == name)),
             _ => true,
         };
         if !describable {
@@ -419,6 +420,23 @@ impl Engine {
                     if x.immutable { "immutable" } else { "mutable" },
                     if x.scan_on_push { ", scanned on push" } else { "" }
                 ));
+            }
+            "policy" => {
+                let x = m.policies.iter().find(|x| x.name == name)?;
+                let config: Vec<&str> = x.config.fields.iter().map(|f| f.key.as_str()).collect();
+                t.push_str(&format!(
+                    "WebAssembly policy `{}`: its errors {}; at most {} million instructions and {} per run",
+                    x.source,
+                    if x.deny { "fail `check`, `build` and `apply`" } else { "are reported as warnings" },
+                    x.fuel / 1_000_000,
+                    fg_check::aws::fmt_mib((x.memory >> 20) as u32),
+                ));
+                if !config.is_empty() {
+                    t.push_str(&format!(
+                        "\n\nconfig: {}",
+                        config.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                    ));
+                }
             }
             _ => {}
         }

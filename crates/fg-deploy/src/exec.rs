@@ -101,7 +101,10 @@ pub enum Outcome {
 
 /// Runs a plan. At most `parallel` calls are in flight; a resource starts when everything
 /// it depends on is done (creates and updates), or when everything that depends on it is
-/// gone (deletes, which run first, together with the old halves of replacements).
+/// gone (deletes, which run first, together with the old halves of replacements). A
+/// removed resource that something staying still uses as recorded (an authorizer its
+/// routes stop naming) is deleted last, once those are updated: AWS refuses to delete what
+/// is still in use.
 #[allow(clippy::too_many_arguments)]
 pub async fn apply<C: Cloud>(
     cloud: Arc<C>,
@@ -117,37 +120,38 @@ pub async fn apply<C: Cloud>(
     let mut changed = 0;
     let mut failures = Vec::new();
 
-    // Phase 1: deletes, dependents first.
-    let deletes: Vec<String> = plan
+    // Phase 1: deletes, dependents first; those still in use by what stays wait for phase 3.
+    let deletes: BTreeSet<String> = plan
         .changes
         .iter()
         .filter(|c| matches!(c.action, Action::Delete | Action::Replace { .. }))
         .map(|c| c.id.clone())
         .collect();
-    let blockers: BTreeMap<String, BTreeSet<String>> = {
+    let late = {
         let s = lock(&state);
-        deletes
-            .iter()
-            .map(|id| {
-                let dependents = deletes
-                    .iter()
-                    .filter(|other| s.resources.get(*other).is_some_and(|r| r.depends_on.contains(id)))
-                    .cloned()
-                    .collect();
-                (id.clone(), dependents)
-            })
-            .collect()
-    };
-    let run = Runner { cloud: cloud.clone(), state: state.clone(), file, parallel };
-    let r = run
-        .walk(blockers, events, |cloud, state, id| async move {
-            let have = lock(&state).resources.get(&id).cloned();
-            match have {
-                Some(have) => cloud.delete(&id, &have).await.map(|()| None),
-                None => Ok(None),
+        let removed: BTreeSet<&String> =
+            plan.changes.iter().filter(|c| matches!(c.action, Action::Delete)).map(|c| &c.id).collect();
+        let staying = s.resources.iter().filter(|(id, _)| !deletes.contains(*id));
+        let mut late: BTreeSet<String> =
+            staying.flat_map(|(_, r)| r.depends_on.iter()).filter(|d| removed.contains(d)).cloned().collect();
+        // What a late delete depends on goes after it.
+        loop {
+            let more: Vec<String> = late
+                .iter()
+                .filter_map(|id| s.resources.get(id))
+                .flat_map(|r| r.depends_on.iter())
+                .filter(|d| removed.contains(d) && !late.contains(*d))
+                .cloned()
+                .collect();
+            if more.is_empty() {
+                break late;
             }
-        })
-        .await;
+            late.extend(more);
+        }
+    };
+    let early: BTreeSet<String> = deletes.difference(&late).cloned().collect();
+    let run = Runner { cloud: cloud.clone(), state: state.clone(), file, parallel };
+    let r = run.delete(&early, events).await;
     match settle(r, &mut changed, &mut failures) {
         Some(e) => return (snapshot(&state), Outcome::State(e)),
         None if !failures.is_empty() => return (snapshot(&state), Outcome::Failed { changed, failures }),
@@ -202,6 +206,14 @@ pub async fn apply<C: Cloud>(
         })
         .await;
     match settle(r, &mut changed, &mut failures) {
+        Some(e) => return (snapshot(&state), Outcome::State(e)),
+        None if !failures.is_empty() => return (snapshot(&state), Outcome::Failed { changed, failures }),
+        None => {}
+    }
+
+    // Phase 3: what was still in use until phase 2, dependents first.
+    let r = run.delete(&late, events).await;
+    match settle(r, &mut changed, &mut failures) {
         Some(e) => (snapshot(&state), Outcome::State(e)),
         None if !failures.is_empty() => (snapshot(&state), Outcome::Failed { changed, failures }),
         None => (snapshot(&state), Outcome::Done { changed }),
@@ -239,6 +251,31 @@ struct Runner<'a, C> {
 }
 
 impl<C: Cloud> Runner<'_, C> {
+    /// Deletes `ids`, each once nothing among them that depends on it (as recorded) is left.
+    async fn delete(&self, ids: &BTreeSet<String>, events: &(dyn Fn(Event) + Send + Sync)) -> WalkResult {
+        let blockers: BTreeMap<String, BTreeSet<String>> = {
+            let s = lock(&self.state);
+            ids.iter()
+                .map(|id| {
+                    let dependents = ids
+                        .iter()
+                        .filter(|other| s.resources.get(*other).is_some_and(|r| r.depends_on.contains(id)))
+                        .cloned()
+                        .collect();
+                    (id.clone(), dependents)
+                })
+                .collect()
+        };
+        self.walk(blockers, events, |cloud, state, id| async move {
+            let have = lock(&state).resources.get(&id).cloned();
+            match have {
+                Some(have) => cloud.delete(&id, &have).await.map(|()| None),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
     /// Runs `op` for every key of `blockers` once the ids it lists are done, at most
     /// `parallel` at a time; records each result in the state and saves it. After a
     /// failure nothing new starts, and what runs finishes.

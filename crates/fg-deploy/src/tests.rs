@@ -194,6 +194,44 @@ async fn removed_resources_are_deleted_dependents_first() {
     assert!(state::read(&path).unwrap().unwrap().resources.is_empty());
 }
 
+/// A removed resource that a staying one used until this apply (an authorizer its route
+/// stops naming) is deleted after that update, with what it depends on after it; AWS
+/// refuses to delete what is still in use. Without users left, deletes still come first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_stays_lets_go_before_what_it_used_is_deleted() {
+    let path = temp("in-use");
+    let fake = Arc::new(Fake::default());
+    let key = res("key", json!([["name", {"type": "str", "value": "k"}]]), &[]);
+    let auth = res("auth", json!([["key", r("key")]]), &["key"]);
+    let other = res("other", json!([["name", {"type": "str", "value": "o"}]]), &[]);
+    let route = |uses: &[&str]| {
+        let attrs = match uses.first() {
+            Some(id) => json!([["authorizer_id", r(id)]]),
+            None => json!([["authorization_type", {"type": "str", "value": "NONE"}]]),
+        };
+        res("route", attrs, uses)
+    };
+    run(&fake, &[key.clone(), auth.clone(), other.clone(), route(&["auth"])], &path).await;
+    fake.log.lock().unwrap().clear();
+    let (p, outcome) = run(&fake, &[route(&[])], &path).await;
+    assert_eq!(p.counts(), (0, 1, 0, 3), "{}", render(&p));
+    assert!(matches!(outcome, Outcome::Done { changed: 4 }), "{outcome:?}");
+    let log = fake.log.lock().unwrap().clone();
+    let pos = |s: &str| log.iter().position(|l| l == s).unwrap_or_else(|| panic!("{s} not in {log:?}"));
+    assert!(pos("update route") < pos("delete auth"), "{log:?}");
+    assert!(pos("delete auth") < pos("delete key"), "{log:?}");
+    // Nothing used `other`: it went first, with the deletes.
+    assert!(pos("delete other") < pos("update route"), "{log:?}");
+    assert_eq!(state::read(&path).unwrap().unwrap().resources.len(), 1);
+
+    // Route and authorizer both removed: the route goes first, in the first phase.
+    run(&fake, &[key, auth, route(&["auth"])], &path).await;
+    fake.log.lock().unwrap().clear();
+    run(&fake, &[], &path).await;
+    let log = fake.log.lock().unwrap().clone();
+    assert_eq!(log.first().map(String::as_str), Some("delete route"), "{log:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parallelism_is_bounded_and_used() {
     let path = temp("parallel");

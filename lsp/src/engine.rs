@@ -410,6 +410,17 @@ impl Engine {
                 for r in &x.routes {
                     t.push_str(&format!("- `{}` → `{}` (port {})\n", r.key, r.service, r.port));
                 }
+                match (&x.jwt, x.iam_auth) {
+                    (Some(j), _) => {
+                        t.push_str(&format!("\ncallers send a JWT from `{}` in `{}`\n", j.issuer, j.header))
+                    }
+                    (None, true) => t.push_str("\ncallers sign requests with AWS credentials (IAM)\n"),
+                    (None, false) => {}
+                }
+                if let Some(c) = &x.cors {
+                    let origins = c.origins.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", ");
+                    t.push_str(&format!("\nCORS for {origins}\n"));
+                }
             }
             "repository" => {
                 let x = m.repositories.iter().find(|x| x.name == name)?;

@@ -1,5 +1,6 @@
 //! The ways in and the images: ECR repositories with their lifecycle policies, and API
-//! Gateway HTTP APIs with their VPC links, integrations, routes and stages.
+//! Gateway HTTP APIs with their CORS settings, VPC links, JWT authorizers, integrations,
+//! routes and stages.
 
 use std::collections::HashMap;
 
@@ -13,6 +14,7 @@ pub const KINDS: &[&str] = &[
     "aws_ecr_lifecycle_policy",
     "aws_apigatewayv2_api",
     "aws_apigatewayv2_vpc_link",
+    "aws_apigatewayv2_authorizer",
     "aws_apigatewayv2_integration",
     "aws_apigatewayv2_route",
     "aws_apigatewayv2_stage",
@@ -26,6 +28,7 @@ pub fn immutable(kind: &str, attr: &str) -> bool {
         "aws_apigatewayv2_api" => attr == "protocol_type",
         "aws_apigatewayv2_vpc_link" => ["subnet_ids", "security_group_ids"].contains(&attr),
         "aws_apigatewayv2_integration" | "aws_apigatewayv2_route" => attr == "api_id",
+        "aws_apigatewayv2_authorizer" => ["api_id", "authorizer_type"].contains(&attr),
         "aws_apigatewayv2_stage" => ["api_id", "name"].contains(&attr),
         _ => true,
     }
@@ -123,6 +126,10 @@ pub async fn adopt(aws: &Aws, r: &Resolved) -> Result<Option<Created>, CloudErro
                 .and_then(|x| x.route_id())
                 .map(|id| created(id, &[("id", id), ("api_id", api)])))
         }
+        // Authorizers carry no tags, and a name need not be unique: one left by a run that
+        // crashed before recording it is not told apart from a user's, so a new one is
+        // made. The leftover is unused (routes name the recorded one) and goes with its API.
+        "aws_apigatewayv2_authorizer" => Ok(None),
         "aws_apigatewayv2_stage" => {
             let (api, name) = (s(r, "api_id"), s(r, "name"));
             if aws.apigw.get_stage().api_id(api).stage_name(name).send().await.is_err() {
@@ -160,15 +167,27 @@ async fn put(aws: &Aws, r: &Resolved, have: Option<&Deployed>) -> Result<Created
             Ok(created(repo, &[("repository", repo)]))
         }
         "aws_apigatewayv2_api" => {
+            let cors = r.get("cors_configuration").map(cors);
             if let Some(have) = have {
+                let had_cors = crate::recorded(have, "cors_configuration").is_some();
                 aws.apigw
                     .update_api()
                     .api_id(&have.physical)
                     .name(s(r, "name"))
                     .set_description(r.str("description").map(str::to_string))
+                    .set_cors_configuration(cors.clone())
                     .send()
                     .await
                     .map_err(|e| error("apigateway:PATCH", e))?;
+                // An update without CORS settings keeps the old ones.
+                if cors.is_none() && had_cors {
+                    aws.apigw
+                        .delete_cors_configuration()
+                        .api_id(&have.physical)
+                        .send()
+                        .await
+                        .map_err(|e| error("apigateway:DELETE", e))?;
+                }
                 return Ok(Created { physical: have.physical.clone(), outputs: have.outputs.clone() });
             }
             let out = aws
@@ -177,12 +196,14 @@ async fn put(aws: &Aws, r: &Resolved, have: Option<&Deployed>) -> Result<Created
                 .name(s(r, "name"))
                 .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::from(s(r, "protocol_type")))
                 .set_description(r.str("description").map(str::to_string))
+                .set_cors_configuration(cors)
                 .set_tags(Some(tag_map(aws, r)))
                 .send()
                 .await
                 .map_err(|e| error("apigateway:POST", e))?;
             Ok(api_created(out.api_id().unwrap_or_default(), out.api_endpoint().unwrap_or_default()))
         }
+        "aws_apigatewayv2_authorizer" => authorizer(aws, r, have).await,
         "aws_apigatewayv2_vpc_link" => {
             if let Some(have) = have {
                 aws.apigw
@@ -219,6 +240,7 @@ async fn put(aws: &Aws, r: &Resolved, have: Option<&Deployed>) -> Result<Created
                     .route_id(&have.physical)
                     .route_key(s(r, "route_key"))
                     .set_authorization_type(auth)
+                    .set_authorizer_id(r.str("authorizer_id").map(str::to_string))
                     .set_target(r.str("target").map(str::to_string))
                     .send()
                     .await
@@ -231,6 +253,7 @@ async fn put(aws: &Aws, r: &Resolved, have: Option<&Deployed>) -> Result<Created
                     .api_id(api)
                     .route_key(s(r, "route_key"))
                     .set_authorization_type(auth)
+                    .set_authorizer_id(r.str("authorizer_id").map(str::to_string))
                     .set_target(r.str("target").map(str::to_string))
                     .send()
                     .await
@@ -296,6 +319,60 @@ async fn repository(aws: &Aws, r: &Resolved, have: Option<&Deployed>) -> Result<
         .await
         .map_err(|e| error("ecr:CreateRepository", e))?;
     out.repository().map(repo_created).ok_or_else(|| CloudError::new("ECR returned no repository"))
+}
+
+/// The strings of the list at `key` of a block.
+fn string_list(block: &Value, key: &str) -> Option<Vec<String>> {
+    let items = field(block, key)?.as_array()?;
+    Some(items.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+}
+
+/// The API's CORS settings from the `cors_configuration` block.
+fn cors(c: &Value) -> aws_sdk_apigatewayv2::types::Cors {
+    let list = |k: &str| string_list(c, k);
+    aws_sdk_apigatewayv2::types::Cors::builder()
+        .set_allow_origins(list("allow_origins"))
+        .set_allow_methods(list("allow_methods"))
+        .set_allow_headers(list("allow_headers"))
+        .set_expose_headers(list("expose_headers"))
+        .set_allow_credentials(field(c, "allow_credentials").and_then(Value::as_bool))
+        .set_max_age(field(c, "max_age").and_then(Value::as_i64).map(|n| n as i32))
+        .build()
+}
+
+async fn authorizer(aws: &Aws, r: &Resolved, have: Option<&Deployed>) -> Result<Created, CloudError> {
+    use aws_sdk_apigatewayv2::types::{AuthorizerType, JwtConfiguration};
+    let api = s(r, "api_id");
+    let jwt = r.get("jwt_configuration").map(|j| {
+        JwtConfiguration::builder().set_issuer(text(j, "issuer")).set_audience(string_list(j, "audience")).build()
+    });
+    let id = if let Some(have) = have {
+        aws.apigw
+            .update_authorizer()
+            .api_id(api)
+            .authorizer_id(&have.physical)
+            .name(s(r, "name"))
+            .set_identity_source(Some(strings(r, "identity_sources")))
+            .set_jwt_configuration(jwt)
+            .send()
+            .await
+            .map_err(|e| error("apigateway:PATCH", e))?;
+        have.physical.clone()
+    } else {
+        let out = aws
+            .apigw
+            .create_authorizer()
+            .api_id(api)
+            .name(s(r, "name"))
+            .authorizer_type(AuthorizerType::from(s(r, "authorizer_type")))
+            .set_identity_source(Some(strings(r, "identity_sources")))
+            .set_jwt_configuration(jwt)
+            .send()
+            .await
+            .map_err(|e| error("apigateway:POST", e))?;
+        out.authorizer_id().unwrap_or_default().to_string()
+    };
+    Ok(created(&id, &[("id", &id), ("api_id", api)]))
 }
 
 async fn integration(aws: &Aws, r: &Resolved, have: Option<&Deployed>) -> Result<Created, CloudError> {
@@ -426,6 +503,15 @@ pub async fn delete(aws: &Aws, have: &Deployed) -> Result<(), CloudError> {
             .delete_integration()
             .api_id(out("api_id"))
             .integration_id(&have.physical)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| error("apigateway:DELETE", e)),
+        "aws_apigatewayv2_authorizer" => aws
+            .apigw
+            .delete_authorizer()
+            .api_id(out("api_id"))
+            .authorizer_id(&have.physical)
             .send()
             .await
             .map(drop)

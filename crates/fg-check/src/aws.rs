@@ -90,6 +90,41 @@ pub fn api_stage_valid(stage: &str) -> bool {
             && stage.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
 }
 
+/// Why a CORS origin is not one API Gateway accepts, if it is not: `*`, or
+/// `scheme://host[:port]` with nothing after the host but a port.
+pub fn cors_origin_problem(origin: &str) -> Option<&'static str> {
+    if origin == "*" {
+        return None;
+    }
+    let Some((scheme, rest)) = origin.split_once("://") else {
+        return Some("an origin starts with a scheme, such as `https://`");
+    };
+    if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) {
+        return Some("the scheme is not valid");
+    }
+    if rest.contains('/') {
+        return Some("an origin has no path, not even a final `/`");
+    }
+    let host = match rest.rsplit_once(':') {
+        Some((host, port)) if !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit()) => host,
+        Some(_) => return Some("the port is not a number"),
+        None => rest,
+    };
+    let label = |l: &str| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    // `https://*.example.com` is how API Gateway takes every subdomain.
+    let host = host.strip_prefix("*.").unwrap_or(host);
+    if !host.split('.').all(label) {
+        return Some("the host is not a host name");
+    }
+    None
+}
+
+/// Whether `name` is an HTTP header name (an RFC 9110 token), or `*`.
+pub fn header_name_valid(name: &str) -> bool {
+    name == "*"
+        || (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)))
+}
+
 /// HTTP methods an API route key may start with.
 pub const API_METHODS: &[&str] = &["ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 

@@ -1265,6 +1265,20 @@ impl<'a> Builder<'a> {
         let burst_limit = limit(self, "burst_limit", 500);
         let access_logs = r.v("access_logs").and_then(Value::as_bool).unwrap_or(true);
         let retention = self.retention_days(&r, "log_retention");
+        let auth = r.word("auth").unwrap_or("none");
+        let jwt = match (auth, r.rec("jwt")) {
+            ("jwt", Some(j)) => Some(self.api_jwt(&j)),
+            ("jwt", None) => {
+                self.diags.push(d::api_jwt_missing(r.span("auth")));
+                None
+            }
+            (other, Some(_)) => {
+                self.diags.push(d::api_jwt_unused(r.key_span("jwt"), other));
+                None
+            }
+            (_, None) => None,
+        };
+        let cors = r.rec("cors").map(|c| self.api_cors(&c));
         Api {
             name: decl.name.clone(),
             span: decl.name_span,
@@ -1277,7 +1291,81 @@ impl<'a> Builder<'a> {
             rate_limit,
             burst_limit,
             access_logs: access_logs.then_some(retention),
+            jwt,
+            cors,
         }
+    }
+
+    fn api_jwt(&mut self, j: &R) -> ApiJwt {
+        let issuer = j.str("issuer").unwrap_or_default();
+        let host = issuer.strip_prefix("https://").map(|rest| rest.split('/').next().unwrap_or_default());
+        if j.written("issuer") && host.is_none_or(|h| h.is_empty() || h.contains(char::is_whitespace)) {
+            self.diags.push(d::api_jwt_issuer(j.span("issuer"), &issuer));
+        }
+        let audience = j.strings("audience");
+        if j.written("audience") && audience.iter().all(|a| a.trim().is_empty()) {
+            self.diags.push(d::api_jwt_audience(j.span("audience")));
+        }
+        let header = j.str("header").unwrap_or_else(|| "Authorization".into());
+        if header == "*" || !aws::header_name_valid(&header) {
+            self.diags.push(d::api_jwt_header(j.span("header"), &header));
+        }
+        ApiJwt { issuer, audience: audience.into_iter().filter(|a| !a.trim().is_empty()).collect(), header }
+    }
+
+    fn api_cors(&mut self, c: &R) -> ApiCors {
+        let mut origins = Vec::new();
+        let mut wildcard = None;
+        for v in c.list("origins") {
+            let Some(o) = v.as_str() else { continue };
+            match aws::cors_origin_problem(o) {
+                Some(problem) => self.diags.push(d::api_cors_origin(v.span, o, problem)),
+                None => {
+                    if o == "*" {
+                        wildcard = Some(v.span);
+                    }
+                    origins.push(o.to_string());
+                }
+            }
+        }
+        if c.written("origins") && c.list("origins").is_empty() {
+            self.diags.push(d::api_cors_origins_empty(c.span("origins")));
+        }
+        let mut methods = Vec::new();
+        for v in c.list("methods") {
+            let Some(m) = v.as_str() else { continue };
+            if m == "*" || aws::API_METHODS[1..].contains(&m) {
+                methods.push(m.to_string());
+            } else {
+                self.diags.push(d::api_cors_method(v.span, m));
+            }
+        }
+        if !c.written("methods") {
+            methods.push("*".into());
+        }
+        let headers = |this: &mut Self, key: &str| {
+            let mut out = Vec::new();
+            for v in c.list(key) {
+                let Some(h) = v.as_str() else { continue };
+                if aws::header_name_valid(h) {
+                    out.push(h.to_string());
+                } else {
+                    this.diags.push(d::api_cors_header(v.span, h));
+                }
+            }
+            out
+        };
+        let (allow, expose) = (headers(self, "headers"), headers(self, "expose_headers"));
+        let credentials = c.bool("credentials");
+        if credentials && let Some(w) = wildcard {
+            self.diags.push(d::api_cors_credentials(c.span("credentials"), w));
+        }
+        let ms = c.ms("max_age").unwrap_or(0);
+        if !ms.is_multiple_of(1000) || ms > 86_400_000 {
+            self.diags.push(d::api_cors_max_age(c.span("max_age"), ms));
+        }
+        let max_age_s = (ms.min(86_400_000) / 1000) as u32;
+        ApiCors { origins, methods, headers: allow, expose_headers: expose, credentials, max_age_s }
     }
 
     // ------------------------------------------------------------------ database

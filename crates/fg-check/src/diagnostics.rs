@@ -1285,6 +1285,73 @@ pub fn api_without_routes(span: Span, name: &str) -> Diagnostic {
         .with_help("add `route \"$default\" -> service` to send every request to the balancer")
 }
 
+pub fn api_cors_origin(span: Span, origin: &str, problem: &str) -> Diagnostic {
+    Diagnostic::error(codes::API_CORS, span, format!("`{origin}` is not a CORS origin"), problem.to_string())
+        .with_help("write an origin as `https://app.example.com` (a port may follow the host), or `\"*\"` for any")
+}
+
+pub fn api_cors_origins_empty(span: Span) -> Diagnostic {
+    Diagnostic::error(codes::API_CORS, span, "`cors` allows no origin", "no origins")
+        .with_help("list the origins whose pages call the API, such as `origins = [\"https://app.example.com\"]`")
+}
+
+pub fn api_cors_method(span: Span, method: &str) -> Diagnostic {
+    Diagnostic::error(codes::API_CORS, span, format!("`{method}` is not an HTTP method"), "not a method")
+        .with_help(format!("use {} or `*`", list(&aws::API_METHODS[1..])))
+}
+
+pub fn api_cors_header(span: Span, header: &str) -> Diagnostic {
+    Diagnostic::error(codes::API_CORS, span, format!("`{header}` is not a header name"), "not a header name")
+        .with_help("header names are letters, digits and `-` (such as `content-type`), or `*`")
+}
+
+pub fn api_cors_credentials(span: Span, wildcard: Span) -> Diagnostic {
+    Diagnostic::error(
+        codes::API_CORS,
+        span,
+        "`credentials = true` needs listed origins, not `*`",
+        "browsers send no credentials to a wildcard origin",
+    )
+    .with_label(wildcard, "any origin")
+    .with_help("list the origins that may send credentials, or set `credentials = false`")
+}
+
+pub fn api_cors_max_age(span: Span, ms: u64) -> Diagnostic {
+    Diagnostic::error(
+        codes::API_CORS,
+        span,
+        format!("`max_age` must be whole seconds from 0s to 86400s, found {}", secs(ms)),
+        "out of range",
+    )
+    .with_help("browsers cap preflight caching at a day (most at two hours); use `max_age = 1h`, say")
+}
+
+pub fn api_jwt_missing(span: Span) -> Diagnostic {
+    Diagnostic::error(codes::API_JWT, span, "`auth = jwt` without a `jwt` block", "which tokens?").with_help(
+        "add `jwt { issuer = \"https://…\", audience = [\"…\"] }` naming the issuer and audience of the tokens",
+    )
+}
+
+pub fn api_jwt_unused(span: Span, auth: &str) -> Diagnostic {
+    Diagnostic::error(codes::API_JWT, span, format!("the `jwt` block is unused: `auth` is `{auth}`"), "checks no token")
+        .with_help("set `auth = jwt` to require these tokens, or remove the block")
+}
+
+pub fn api_jwt_issuer(span: Span, issuer: &str) -> Diagnostic {
+    Diagnostic::error(codes::API_JWT, span, format!("`{issuer}` is not an `https://` issuer URL"), "not an issuer")
+        .with_help("API Gateway reads the issuer's keys over HTTPS: write its URL, such as `https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf`")
+}
+
+pub fn api_jwt_audience(span: Span) -> Diagnostic {
+    Diagnostic::error(codes::API_JWT, span, "a JWT authorizer needs at least one audience", "no audience")
+        .with_help("list the audiences (or Cognito app client ids) the tokens are issued for")
+}
+
+pub fn api_jwt_header(span: Span, header: &str) -> Diagnostic {
+    Diagnostic::error(codes::API_JWT, span, format!("`{header}` is not a header name"), "not a header name")
+        .with_help("the token usually comes in `Authorization`")
+}
+
 pub fn api_limit(span: Span, key: &str, n: i64) -> Diagnostic {
     Diagnostic::error(
         codes::API_LIMIT,

@@ -348,6 +348,29 @@ pub struct Api {
     pub burst_limit: u32,
     /// Access log retention in days, when access logs are on.
     pub access_logs: Option<u32>,
+    /// Routes need a valid bearer token (a JWT authorizer); set with `auth = jwt`.
+    pub jwt: Option<ApiJwt>,
+    pub cors: Option<ApiCors>,
+}
+
+/// The tokens a JWT authorizer accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiJwt {
+    pub issuer: String,
+    pub audience: Vec<String>,
+    /// The request header carrying the token.
+    pub header: String,
+}
+
+/// An API's CORS configuration, answered by API Gateway itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiCors {
+    pub origins: Vec<String>,
+    pub methods: Vec<String>,
+    pub headers: Vec<String>,
+    pub expose_headers: Vec<String>,
+    pub credentials: bool,
+    pub max_age_s: u32,
 }
 
 /// One route key of an API and the listener port of the balancer it is sent to.

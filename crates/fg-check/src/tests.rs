@@ -151,3 +151,16 @@ service ecr {
         assert!(!p.reason("own", "x").is_empty() && !p.help("own").is_empty());
     }
 }
+
+#[test]
+fn cors_origins_are_scheme_host_and_port() {
+    use crate::aws::cors_origin_problem as problem;
+    for ok in ["*", "https://app.example.com", "http://localhost:3000", "https://*.example.com", "app-scheme+x://h"] {
+        assert_eq!(problem(ok), None, "{ok}");
+    }
+    for bad in
+        ["app.example.com", "https://app.example.com/", "https://a.com/x", "https://a.com:80a", "https://a b", "://a"]
+    {
+        assert!(problem(bad).is_some(), "{bad}");
+    }
+}

@@ -412,6 +412,15 @@ to it. The API forwards requests to the balancer's listener and the balancer's r
 the service, so the balancer must route to it.";
     API_LIMIT = "FG0705" "api-throttle-limit"
 "`rate_limit` and `burst_limit` are requests per second and requests at once, 0–100000.";
+    API_CORS = "FG0706" "api-cors"
+"An API's `cors { … }` lists origins as `scheme://host[:port]` (no path) or `\"*\"`,
+methods as HTTP methods or `\"*\"`, headers as header names or `\"*\"`, and a
+`max_age` of whole seconds up to a day. Browsers refuse credentials with a wildcard
+origin, and so does API Gateway: list the origins when `credentials = true`.";
+    API_JWT = "FG0707" "api-jwt"
+"`auth = jwt` needs a `jwt { issuer = \"https://…\", audience = [\"…\"] }` block naming
+the tokens to accept, and a `jwt` block does nothing without `auth = jwt`. The issuer is
+an `https://` URL (API Gateway fetches its keys from it), with at least one audience.";
     REPOSITORY = "FG0710" "repository"
 "An ECR repository name is 2–256 lowercase letters and digits separated by `.`, `_`, `-`
 or `/`; `keep` is 1–10000 images. A service that takes a fixed tag such as `latest` from

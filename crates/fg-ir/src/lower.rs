@@ -1675,17 +1675,43 @@ impl<'a> Lower<'a> {
                 ),
             ]),
         );
-        let gw = self.add(
-            id("api"),
-            "aws_apigatewayv2_api",
-            Concern::Balancer,
-            Some(&api.aws_name),
-            attrs(vec![
-                ("name", s(&api.aws_name)),
-                ("protocol_type", s("HTTP")),
-                ("description", s(format!("HTTP API of {} through balancer {}", self.prefix(), bal.aws_name))),
-            ]),
-        );
+        let mut gw_attrs = attrs(vec![
+            ("name", s(&api.aws_name)),
+            ("protocol_type", s("HTTP")),
+            ("description", s(format!("HTTP API of {} through balancer {}", self.prefix(), bal.aws_name))),
+        ]);
+        if let Some(c) = &api.cors {
+            let strings = |v: &[String]| list(v.iter().map(s));
+            let mut cors = vec![("allow_origins", strings(&c.origins)), ("allow_methods", strings(&c.methods))];
+            if !c.headers.is_empty() {
+                cors.push(("allow_headers", strings(&c.headers)));
+            }
+            if !c.expose_headers.is_empty() {
+                cors.push(("expose_headers", strings(&c.expose_headers)));
+            }
+            cors.push(("allow_credentials", b(c.credentials)));
+            cors.push(("max_age", i(c.max_age_s)));
+            gw_attrs.push(("cors_configuration".into(), block(cors)));
+        }
+        let gw = self.add(id("api"), "aws_apigatewayv2_api", Concern::Balancer, Some(&api.aws_name), gw_attrs);
+        let authorizer = api.jwt.as_ref().map(|j| {
+            self.add(
+                id("authorizer"),
+                "aws_apigatewayv2_authorizer",
+                Concern::Balancer,
+                None,
+                attrs(vec![
+                    ("api_id", r(&gw, "id")),
+                    ("name", s(format!("{}-jwt", api.aws_name))),
+                    ("authorizer_type", s("JWT")),
+                    ("identity_sources", list([s(format!("$request.header.{}", j.header))])),
+                    (
+                        "jwt_configuration",
+                        block(vec![("audience", list(j.audience.iter().map(s))), ("issuer", s(&j.issuer))]),
+                    ),
+                ]),
+            )
+        });
         let mut integrations = BTreeMap::new();
         for p in &ports {
             let integration = self.add(
@@ -1716,17 +1742,23 @@ impl<'a> Lower<'a> {
             let key = (1..)
                 .map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") })
                 .find(|k| taken.insert(k.clone()));
+            let mut route_attrs = attrs(vec![("api_id", r(&gw, "id")), ("route_key", s(&route.key))]);
+            match &authorizer {
+                Some(authorizer) => {
+                    route_attrs.push(("authorization_type".into(), s("JWT")));
+                    route_attrs.push(("authorizer_id".into(), r(authorizer, "id")));
+                }
+                None => {
+                    route_attrs.push(("authorization_type".into(), s(if api.iam_auth { "AWS_IAM" } else { "NONE" })))
+                }
+            }
+            route_attrs.push(("target".into(), tmpl(vec![text("integrations/"), pref(&integration, "id")])));
             self.add(
                 id(&format!("route/{}", key.unwrap_or(base))),
                 "aws_apigatewayv2_route",
                 Concern::Balancer,
                 None,
-                attrs(vec![
-                    ("api_id", r(&gw, "id")),
-                    ("route_key", s(&route.key)),
-                    ("authorization_type", s(if api.iam_auth { "AWS_IAM" } else { "NONE" })),
-                    ("target", tmpl(vec![text("integrations/"), pref(&integration, "id")])),
-                ]),
+                route_attrs,
             );
         }
         let mut stage = attrs(vec![

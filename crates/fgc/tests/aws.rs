@@ -146,6 +146,7 @@ def exists(kind, p, out):
         if kind == "aws_apigatewayv2_vpc_link": return apigw.get_vpc_link(VpcLinkId=p)["VpcLinkId"] == p
         if kind == "aws_apigatewayv2_integration": return apigw.get_integration(ApiId=out["api_id"], IntegrationId=p)["IntegrationId"] == p
         if kind == "aws_apigatewayv2_route": return apigw.get_route(ApiId=out["api_id"], RouteId=p)["RouteId"] == p
+        if kind == "aws_apigatewayv2_authorizer": return apigw.get_authorizer(ApiId=out["api_id"], AuthorizerId=p)["AuthorizerId"] == p
         if kind == "aws_apigatewayv2_stage": return apigw.get_stage(ApiId=out["api_id"], StageName=p)["StageName"] == p
         if kind == "aws_kms_key": return boto3.client("kms", **kw).describe_key(KeyId=p)["KeyMetadata"]["KeyState"] == "Enabled"
         if kind in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"): return bool(ec2.describe_security_group_rules(SecurityGroupRuleIds=[p])["SecurityGroupRules"])
@@ -664,4 +665,125 @@ print(json.dumps(out))
         }
     }
     assert!(failures.is_empty(), "{} failure(s):\n\n{}", failures.len(), failures.join("\n\n"));
+}
+
+/// An API for browsers: a JWT authorizer on every route and CORS settings, created as the
+/// source says; then both taken away again (the routes let go of the authorizer before it
+/// is deleted), and the stack destroyed.
+#[test]
+fn an_api_with_tokens_and_cors_applies_changes_and_destroys() {
+    const STACK: &str = r#"app "tokens" { region = "eu-west-1" }
+network main { cidr = 10.9.0.0/16, nat = single }
+balancer lb {
+  scheme = internal
+  listener http { route "/v1/*" -> api }
+}
+api public {
+  balancer = lb
+  stage    = "v1"
+  auth     = jwt
+  jwt {
+    issuer   = "https://issuer.example.com/pool"
+    audience = ["web", "mobile"]
+  }
+  cors {
+    origins     = ["https://app.example.com"]
+    methods     = ["GET", "POST"]
+    headers     = ["authorization"]
+    credentials = true
+    max_age     = 10m
+  }
+  route "GET /v1/items" -> api
+  route "POST /v1/items" -> api
+}
+service api {
+  image = "ghcr.io/acme/api:1.0.0"
+  port  = 8080
+}
+"#;
+    const LOOK: &str = r#"
+import json, sys, boto3
+endpoint, state = sys.argv[1], json.load(open(sys.argv[2]))
+apigw = boto3.client("apigatewayv2", endpoint_url=endpoint, region_name="eu-west-1", aws_access_key_id="t", aws_secret_access_key="t")
+api = state["resources"]["api.public/api"]["physical"]
+out = {"cors": apigw.get_api(ApiId=api).get("CorsConfiguration"), "routes": {}, "authorizers": []}
+for r in apigw.get_routes(ApiId=api)["Items"]:
+    out["routes"][r["RouteKey"]] = [r.get("AuthorizationType"), r.get("AuthorizerId")]
+auth = state["resources"].get("api.public/authorizer", {}).get("physical")
+if auth:
+    a = apigw.get_authorizer(ApiId=api, AuthorizerId=auth)
+    out["authorizers"].append([a["AuthorizerId"], a["IdentitySource"], a["JwtConfiguration"]])
+print(json.dumps(out))
+"#;
+    let moto = Moto::start();
+    let url = moto.url();
+    let dir = temp_dir("api-tokens");
+    let file = dir.join("stack.fg");
+    std::fs::write(&file, STACK).expect("write stack");
+    let file_arg = file.to_string_lossy().to_string();
+    let st = dir.join("state.json");
+    let st_arg = st.to_string_lossy().to_string();
+    let look = |st: &Path| -> serde_json::Value {
+        let o = Command::new("python3").args(["-c", LOOK, &url, &st.to_string_lossy()]).output().expect("python3");
+        assert!(o.status.success(), "boto3 look failed: {}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).expect("look JSON")
+    };
+
+    let o = fgc(&["apply", &file_arg, "--auto-approve", "--no-wait", "--state", &st_arg], &url, &dir);
+    assert_eq!(o.status.code(), Some(2), "apply failed:\n{}", text(&o));
+    let recorded = state(&st);
+    let authorizer = recorded["resources"]["api.public/authorizer"]["physical"].as_str().unwrap_or("").to_string();
+    assert!(!authorizer.is_empty(), "no authorizer recorded");
+    let live = look(&st);
+    assert_eq!(
+        live["cors"],
+        serde_json::json!({"AllowOrigins": ["https://app.example.com"], "AllowMethods": ["GET", "POST"],
+            "AllowHeaders": ["authorization"], "AllowCredentials": true, "MaxAge": 600}),
+        "{live}"
+    );
+    assert_eq!(
+        live["authorizers"],
+        serde_json::json!([[authorizer, ["$request.header.Authorization"],
+            {"Audience": ["web", "mobile"], "Issuer": "https://issuer.example.com/pool"}]]),
+        "{live}"
+    );
+    for key in ["GET /v1/items", "POST /v1/items"] {
+        assert_eq!(live["routes"][key], serde_json::json!(["JWT", authorizer]), "{key}: {live}");
+    }
+    let o = fgc(&["apply", &file_arg, "--auto-approve", "--no-wait", "--state", &st_arg], &url, &dir);
+    assert_eq!(o.status.code(), Some(0), "second apply was not a no-op:\n{}", text(&o));
+
+    // No tokens, no CORS: the API drops its CORS settings, the routes take no
+    // authorization, and only then the authorizer goes.
+    let mut in_block = false;
+    let open: String = STACK
+        .lines()
+        .filter(|line| {
+            let block = in_block || *line == "  jwt {" || *line == "  cors {";
+            in_block = block && *line != "  }";
+            !block && !line.starts_with("  auth")
+        })
+        .map(|line| format!("{line}\n"))
+        .collect();
+    assert!(!open.contains("jwt") && !open.contains("cors"), "{open}");
+    std::fs::write(&file, &open).expect("change stack");
+    let o = fgc(&["apply", &file_arg, "--auto-approve", "--no-wait", "--state", &st_arg], &url, &dir);
+    assert_eq!(o.status.code(), Some(2), "apply without tokens failed:\n{}", text(&o));
+    let t = text(&o);
+    let (route_done, auth_done) = (t.find("done    api.public/route/"), t.find("done    api.public/authorizer"));
+    assert!(route_done.is_some() && auth_done.is_some() && route_done < auth_done, "order:\n{t}");
+    let live = look(&st);
+    assert!(live["cors"].is_null(), "CORS kept: {live}");
+    assert!(state(&st)["resources"].get("api.public/authorizer").is_none(), "authorizer still recorded");
+    for key in ["GET /v1/items", "POST /v1/items"] {
+        assert_eq!(live["routes"][key][0], "NONE", "{key}: {live}");
+    }
+    let gone = existing(&url, "eu-west-1", &recorded);
+    assert!(!gone.contains(&"api.public/authorizer".to_string()), "the authorizer is still there");
+
+    let before = state(&st);
+    let o = fgc(&["destroy", &file_arg, "--auto-approve", "--state", &st_arg], &url, &dir);
+    assert_eq!(o.status.code(), Some(2), "destroy failed:\n{}", text(&o));
+    let left = existing(&url, "eu-west-1", &before);
+    assert!(left.is_empty(), "left behind after destroy: {left:?}");
 }

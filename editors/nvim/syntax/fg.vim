@@ -30,7 +30,7 @@ let s:num = '\%([0-9A-Za-z_.]\)\@<!-\=\d\+\%(\.\d\+\)\='
 
 " The standard library's enum values, kinds, types and the checker's built-in functions.
 let s:enums = 'all_at_once\|blue_green\|canary\|complete\|cpu\|ecr\|healthy\|http_5xx\|https\|http'
-      \ . '\|iam\|immutable\|internal\|linear\|logs\|memory\|mutable\|mysql\|none\|on_demand'
+      \ . '\|iam\|jwt\|immutable\|internal\|linear\|logs\|memory\|mutable\|mysql\|none\|on_demand'
       \ . '\|per_zone\|postgres\|private\|public\|requests\|rolling\|s3\|secretsmanager\|single'
       \ . '\|spot\|ssm\|start\|success\|unhealthy\|deny\|warn'
 let s:kinds = 'service\|network\|balancer\|database\|policy\|repository\|api'

@@ -172,5 +172,10 @@ describe("snippets", () => {
     assert.notEqual(balancer, expand(snippets.balancer.body));
     const parts = ["app", "network", "service"].map((name) => expand(snippets[name].body));
     check(t, [...parts, balancer, expand(snippets.api.body)].join("\n\n") + "\n");
+    // The jwt and cors snippets, inside the api with `auth = jwt`.
+    const extras = ["auth = jwt", expand(snippets.jwt.body), expand(snippets.cors.body)].join("\n");
+    const api = expand(snippets.api.body).replace(/\n\}\s*$/, `\n${extras}\n}`);
+    assert.notEqual(api, expand(snippets.api.body));
+    check(t, [...parts, balancer, api].join("\n\n") + "\n");
   });
 });

@@ -381,3 +381,140 @@ resource "aws_apigatewayv2_stage" "public_stage" {
     "fgc:id" = "api.public/stage"
   }
 }
+
+resource "aws_security_group" "partners_sg" {
+  name        = "ledger-staging-partners-vpc-link"
+  description = "VPC link of API ledger-staging-partners: out to balancer ledger-staging-internal-lb only"
+  vpc_id      = aws_vpc.main_vpc.id
+  tags = {
+    Name     = "ledger-staging-partners-vpc-link"
+    "fgc:id" = "api.partners/sg"
+  }
+}
+
+resource "aws_vpc_security_group_egress_rule" "partners_sg_egress_80" {
+  security_group_id            = aws_security_group.partners_sg.id
+  description                  = "To balancer internal_lb on port 80"
+  ip_protocol                  = "tcp"
+  from_port                    = 80
+  to_port                      = 80
+  referenced_security_group_id = aws_security_group.internal_lb_sg.id
+  tags = {
+    "fgc:id" = "api.partners/sg/egress/80"
+  }
+}
+
+resource "aws_apigatewayv2_vpc_link" "partners_vpc_link" {
+  name = "ledger-staging-partners"
+  security_group_ids = [
+    aws_security_group.partners_sg.id
+  ]
+  subnet_ids = [
+    aws_subnet.main_subnet_private_0.id,
+    aws_subnet.main_subnet_private_1.id,
+    aws_subnet.main_subnet_private_2.id
+  ]
+  tags = {
+    Name     = "ledger-staging-partners"
+    "fgc:id" = "api.partners/vpc-link"
+  }
+}
+
+resource "aws_apigatewayv2_api" "partners_api" {
+  name          = "ledger-staging-partners"
+  protocol_type = "HTTP"
+  description   = "HTTP API of ledger-staging through balancer ledger-staging-internal-lb"
+
+  cors_configuration {
+    allow_origins = [
+      "https://app.ledger.example",
+      "http://localhost:3000"
+    ]
+    allow_methods = [
+      "GET",
+      "OPTIONS"
+    ]
+    allow_headers = [
+      "authorization",
+      "content-type"
+    ]
+    expose_headers = [
+      "x-request-id"
+    ]
+    allow_credentials = true
+    max_age           = 3600
+  }
+
+  tags = {
+    Name     = "ledger-staging-partners"
+    "fgc:id" = "api.partners/api"
+  }
+}
+
+resource "aws_apigatewayv2_authorizer" "partners_authorizer" {
+  api_id          = aws_apigatewayv2_api.partners_api.id
+  name            = "ledger-staging-partners-jwt"
+  authorizer_type = "JWT"
+  identity_sources = [
+    "$request.header.Authorization"
+  ]
+
+  jwt_configuration {
+    audience = [
+      "6s1q3kfv0h5b2mg0l8a4example"
+    ]
+    issuer = "https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_Ledger42"
+  }
+}
+
+resource "aws_apigatewayv2_integration" "partners_integration_80" {
+  api_id                 = aws_apigatewayv2_api.partners_api.id
+  description            = "Balancer internal_lb port 80 through the VPC link"
+  integration_type       = "HTTP_PROXY"
+  integration_method     = "ANY"
+  integration_uri        = aws_lb_listener.internal_lb_listener_80.arn
+  connection_type        = "VPC_LINK"
+  connection_id          = aws_apigatewayv2_vpc_link.partners_vpc_link.id
+  payload_format_version = "1.0"
+  timeout_milliseconds   = 30000
+}
+
+resource "aws_apigatewayv2_route" "partners_route_get_reports_id" {
+  api_id             = aws_apigatewayv2_api.partners_api.id
+  route_key          = "GET /reports/{id}"
+  authorization_type = "JWT"
+  authorizer_id      = aws_apigatewayv2_authorizer.partners_authorizer.id
+  target             = "integrations/${aws_apigatewayv2_integration.partners_integration_80.id}"
+}
+
+resource "aws_cloudwatch_log_group" "partners_logs" {
+  name              = "/apigateway/ledger-staging-partners"
+  retention_in_days = 365
+  kms_key_id        = aws_kms_key.logs_key.arn
+  tags = {
+    Name     = "ledger-staging-partners-access"
+    "fgc:id" = "api.partners/logs"
+  }
+}
+
+resource "aws_apigatewayv2_stage" "partners_stage" {
+  api_id      = aws_apigatewayv2_api.partners_api.id
+  name        = "v1"
+  auto_deploy = true
+
+  default_route_settings {
+    throttling_rate_limit    = 1000
+    throttling_burst_limit   = 500
+    detailed_metrics_enabled = true
+  }
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.partners_logs.arn
+    format          = jsonencode({ requestId = "$context.requestId", ip = "$context.identity.sourceIp", requestTime = "$context.requestTime", httpMethod = "$context.httpMethod", routeKey = "$context.routeKey", status = "$context.status", protocol = "$context.protocol", responseLength = "$context.responseLength", integrationLatency = "$context.integrationLatency", integrationError = "$context.integrationErrorMessage" })
+  }
+
+  tags = {
+    Name     = "ledger-staging-partners"
+    "fgc:id" = "api.partners/stage"
+  }
+}

@@ -30,6 +30,11 @@ output "public_url" {
   value       = aws_apigatewayv2_stage.public_stage.invoke_url
 }
 
+output "partners_url" {
+  description = "Invoke URL of API partners"
+  value       = aws_apigatewayv2_stage.partners_stage.invoke_url
+}
+
 output "cluster" {
   description = "ECS cluster name"
   value       = aws_ecs_cluster.cluster.name

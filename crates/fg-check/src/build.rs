@@ -493,7 +493,16 @@ impl<'a> Builder<'a> {
             }
             let blue_green = dr.word("strategy") == Some("blue_green");
             if !blue_green {
-                for key in ["shift", "shift_percent", "shift_interval", "test_port", "rollback_alarms", "alarms"] {
+                for key in [
+                    "shift",
+                    "shift_percent",
+                    "shift_interval",
+                    "test_port",
+                    "rollback_alarms",
+                    "rollback_5xx",
+                    "rollback_unhealthy_after",
+                    "alarms",
+                ] {
                     if dr.written(key) {
                         self.diags.push(d::blue_green_only(dr.key_span(key), key, dr.span("strategy")));
                     }
@@ -522,6 +531,8 @@ impl<'a> Builder<'a> {
                     v.dedup();
                     v
                 },
+                rollback_5xx: self.rollback_5xx(&dr, blue_green),
+                rollback_unhealthy_minutes: self.rollback_unhealthy(&dr, blue_green),
                 alarms: dr.strings("alarms"),
             }
         };
@@ -638,6 +649,33 @@ impl<'a> Builder<'a> {
         }
         let (percent, minutes) = (percent.clamp(1.0, 99.0) as u32, (ms / 60_000).clamp(1, 2_880) as u32);
         if kind == "canary" { Shift::Canary { percent, minutes } } else { Shift::Linear { percent, minutes } }
+    }
+
+    fn rollback_alarm_listed(dr: &R, alarm: &str) -> bool {
+        dr.list("rollback_alarms").iter().any(|v| v.as_str() == Some(alarm))
+    }
+
+    fn rollback_5xx(&mut self, dr: &R, blue_green: bool) -> u32 {
+        let n = dr.int("rollback_5xx").unwrap_or(1);
+        if blue_green && dr.written("rollback_5xx") && !Self::rollback_alarm_listed(dr, "http_5xx") {
+            self.diags.push(d::rollback_setting_unused(dr.key_span("rollback_5xx"), "rollback_5xx", "http_5xx"));
+        }
+        if !(1..=100_000).contains(&n) {
+            self.diags.push(d::out_of_range(dr.span("rollback_5xx"), "`rollback_5xx`", &n.to_string(), "1", "100000"));
+        }
+        n.clamp(1, 100_000) as u32
+    }
+
+    fn rollback_unhealthy(&mut self, dr: &R, blue_green: bool) -> u32 {
+        let key = "rollback_unhealthy_after";
+        if blue_green && dr.written(key) && !Self::rollback_alarm_listed(dr, "unhealthy") {
+            self.diags.push(d::rollback_setting_unused(dr.key_span(key), key, "unhealthy"));
+        }
+        let ms = dr.ms(key).unwrap_or(120_000);
+        if !ms.is_multiple_of(60_000) || !(60_000..=3_600_000).contains(&ms) {
+            self.diags.push(d::rollback_unhealthy_after(dr.span(key), ms));
+        }
+        (ms / 60_000).clamp(1, 60) as u32
     }
 
     /// Images may refer to the stack's repositories, and to nothing else known only at

@@ -1126,6 +1126,26 @@ pub fn blue_green_only(span: Span, key: &str, strategy: Span) -> Diagnostic {
     .with_help(format!("set `strategy = blue_green`, or remove `{key}`"))
 }
 
+pub fn rollback_setting_unused(span: Span, key: &str, alarm: &str) -> Diagnostic {
+    Diagnostic::error(
+        codes::BLUE_GREEN_ONLY,
+        span,
+        format!("`{key}` tunes the `{alarm}` rollback alarm, which `rollback_alarms` does not list"),
+        "has no effect",
+    )
+    .with_help(format!("add `{alarm}` to `rollback_alarms`, or remove `{key}`"))
+}
+
+pub fn rollback_unhealthy_after(span: Span, ms: u64) -> Diagnostic {
+    Diagnostic::error(
+        codes::TRAFFIC_SHIFT,
+        span,
+        format!("`rollback_unhealthy_after` must be whole minutes from 1m to 60m, found {}", secs(ms)),
+        "not a whole number of minutes in range",
+    )
+    .with_help("CloudWatch evaluates the alarm minute by minute: use `2m`, say")
+}
+
 pub fn shift_percent(span: Span, percent: f64) -> Diagnostic {
     Diagnostic::error(
         codes::TRAFFIC_SHIFT,

@@ -283,6 +283,10 @@ pub struct Deployment {
     /// A balancer port that reaches the new tasks before production traffic does.
     pub test_port: Option<u16>,
     pub rollback_alarms: Vec<RollbackAlarm>,
+    /// 5xx answers in a minute that fire the `http_5xx` rollback alarm.
+    pub rollback_5xx: u32,
+    /// Minutes of failed health checks that fire the `unhealthy` rollback alarm.
+    pub rollback_unhealthy_minutes: u32,
     /// Existing CloudWatch alarms that stop a blue/green deployment.
     pub alarms: Vec<String>,
 }

@@ -428,10 +428,13 @@ a repository with immutable tags can only ever be pushed once.";
     BLUE_GREEN_ONLY = "FG0720" "blue-green-only"
 "`shift`, `shift_percent`, `shift_interval`, `test_port`, `rollback_alarms` and `alarms`
 configure CodeDeploy blue/green deployments. On a rolling deployment they would silently
-do nothing.";
+do nothing. Likewise `rollback_5xx` and `rollback_unhealthy_after` tune the `http_5xx` and
+`unhealthy` rollback alarms, and do nothing unless `rollback_alarms` lists them.";
     TRAFFIC_SHIFT = "FG0721" "traffic-shift"
 "A canary or linear blue/green deployment moves a whole percentage of traffic, 1%–99%,
-per step, and waits whole minutes (1m–2880m) between steps.";
+per step, and waits whole minutes (1m–2880m) between steps. The `unhealthy` rollback
+alarm fires after whole minutes of failed health checks (`rollback_unhealthy_after`,
+1m–60m).";
     TEST_PORT = "FG0722" "test-port-conflict"
 "A blue/green service's `test_port` adds a listener on each balancer that routes to it.
 The port must not be used by another listener or test listener of that balancer.";

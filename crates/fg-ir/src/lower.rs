@@ -1537,17 +1537,20 @@ impl<'a> Lower<'a> {
     /// An alarm on one of a blue/green service's target groups that stops a deployment.
     fn rollback_alarm(&mut self, svc: &Service, bal: &Balancer, kind: RollbackAlarm, tg: &str, color: &str) -> String {
         let name = format!("{}-{}-{color}", svc.aws_name, kind.name());
-        let (metric, statistic, periods, description) = match kind {
+        let d = &svc.deployment;
+        let (metric, statistic, threshold, periods, description) = match kind {
             RollbackAlarm::Http5xx => (
                 "HTTPCode_Target_5XX_Count",
                 "Sum",
+                d.rollback_5xx,
                 1,
                 format!("Stop a deployment of {} whose {color} tasks answer 5xx", svc.name),
             ),
             RollbackAlarm::Unhealthy => (
                 "UnHealthyHostCount",
                 "Maximum",
-                2,
+                1,
+                d.rollback_unhealthy_minutes,
                 format!("Stop a deployment of {} whose {color} tasks fail health checks", svc.name),
             ),
         };
@@ -1562,8 +1565,8 @@ impl<'a> Lower<'a> {
                 ("namespace", s("AWS/ApplicationELB")),
                 ("metric_name", s(metric)),
                 ("statistic", s(statistic)),
-                ("comparison_operator", s("GreaterThanThreshold")),
-                ("threshold", i(0)),
+                ("comparison_operator", s("GreaterThanOrEqualToThreshold")),
+                ("threshold", i(threshold)),
                 ("period", i(60)),
                 ("evaluation_periods", i(periods)),
                 ("treat_missing_data", s("notBreaching")),

@@ -137,8 +137,8 @@ resource "aws_cloudwatch_metric_alarm" "backend_alarm_http_5xx_blue" {
   namespace           = "AWS/ApplicationELB"
   metric_name         = "HTTPCode_Target_5XX_Count"
   statistic           = "Sum"
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
   period              = 60
   evaluation_periods  = 1
   treat_missing_data  = "notBreaching"
@@ -158,8 +158,8 @@ resource "aws_cloudwatch_metric_alarm" "backend_alarm_http_5xx_green" {
   namespace           = "AWS/ApplicationELB"
   metric_name         = "HTTPCode_Target_5XX_Count"
   statistic           = "Sum"
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
   period              = 60
   evaluation_periods  = 1
   treat_missing_data  = "notBreaching"
@@ -179,8 +179,8 @@ resource "aws_cloudwatch_metric_alarm" "backend_alarm_unhealthy_blue" {
   namespace           = "AWS/ApplicationELB"
   metric_name         = "UnHealthyHostCount"
   statistic           = "Maximum"
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
   period              = 60
   evaluation_periods  = 2
   treat_missing_data  = "notBreaching"
@@ -200,8 +200,8 @@ resource "aws_cloudwatch_metric_alarm" "backend_alarm_unhealthy_green" {
   namespace           = "AWS/ApplicationELB"
   metric_name         = "UnHealthyHostCount"
   statistic           = "Maximum"
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
   period              = 60
   evaluation_periods  = 2
   treat_missing_data  = "notBreaching"

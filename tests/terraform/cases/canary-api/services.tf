@@ -137,8 +137,8 @@ resource "aws_cloudwatch_metric_alarm" "accounts_alarm_http_5xx_blue" {
   namespace           = "AWS/ApplicationELB"
   metric_name         = "HTTPCode_Target_5XX_Count"
   statistic           = "Sum"
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 5
   period              = 60
   evaluation_periods  = 1
   treat_missing_data  = "notBreaching"
@@ -158,8 +158,8 @@ resource "aws_cloudwatch_metric_alarm" "accounts_alarm_http_5xx_green" {
   namespace           = "AWS/ApplicationELB"
   metric_name         = "HTTPCode_Target_5XX_Count"
   statistic           = "Sum"
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 5
   period              = 60
   evaluation_periods  = 1
   treat_missing_data  = "notBreaching"
@@ -392,6 +392,48 @@ resource "aws_codedeploy_app" "reports_codedeploy_app" {
   }
 }
 
+resource "aws_cloudwatch_metric_alarm" "reports_alarm_unhealthy_blue" {
+  alarm_name          = "ledger-staging-reports-unhealthy-blue"
+  alarm_description   = "Stop a deployment of reports whose blue tasks fail health checks"
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "UnHealthyHostCount"
+  statistic           = "Maximum"
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
+  period              = 60
+  evaluation_periods  = 5
+  treat_missing_data  = "notBreaching"
+  dimensions = {
+    LoadBalancer = "${aws_lb.internal_lb_alb.arn_suffix}"
+    TargetGroup  = "${aws_lb_target_group.reports_tg_blue.arn_suffix}"
+  }
+  tags = {
+    Name     = "ledger-staging-reports-unhealthy-blue"
+    "fgc:id" = "service.reports/alarm/unhealthy-blue"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "reports_alarm_unhealthy_green" {
+  alarm_name          = "ledger-staging-reports-unhealthy-green"
+  alarm_description   = "Stop a deployment of reports whose green tasks fail health checks"
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "UnHealthyHostCount"
+  statistic           = "Maximum"
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
+  period              = 60
+  evaluation_periods  = 5
+  treat_missing_data  = "notBreaching"
+  dimensions = {
+    LoadBalancer = "${aws_lb.internal_lb_alb.arn_suffix}"
+    TargetGroup  = "${aws_lb_target_group.reports_tg_green.arn_suffix}"
+  }
+  tags = {
+    Name     = "ledger-staging-reports-unhealthy-green"
+    "fgc:id" = "service.reports/alarm/unhealthy-green"
+  }
+}
+
 resource "aws_codedeploy_deployment_config" "reports_deployment_config" {
   deployment_config_name = "ledger-staging-reports-linear-10pct-5m"
   compute_platform       = "ECS"
@@ -415,8 +457,17 @@ resource "aws_codedeploy_deployment_group" "reports_deployment_group" {
   auto_rollback_configuration {
     enabled = true
     events = [
-      "DEPLOYMENT_FAILURE"
+      "DEPLOYMENT_FAILURE",
+      "DEPLOYMENT_STOP_ON_ALARM"
     ]
+  }
+
+  alarm_configuration {
+    alarms = [
+      aws_cloudwatch_metric_alarm.reports_alarm_unhealthy_blue.alarm_name,
+      aws_cloudwatch_metric_alarm.reports_alarm_unhealthy_green.alarm_name
+    ]
+    enabled = true
   }
 
   blue_green_deployment_config {

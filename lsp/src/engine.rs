@@ -418,8 +418,7 @@ impl Engine {
                     (None, false) => {}
                 }
                 if let Some(c) = &x.cors {
-                    let origins = c.origins.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", ");
-                    t.push_str(&format!("\nCORS for {origins}\n"));
+                    t.push_str(&format!("\nCORS for {}\n", ticked(&c.origins)));
                 }
             }
             "repository" => {
@@ -434,7 +433,7 @@ impl Engine {
             }
             "policy" => {
                 let x = m.policies.iter().find(|x| x.name == name)?;
-                let config: Vec<&str> = x.config.fields.iter().map(|f| f.key.as_str()).collect();
+                let config: Vec<&String> = x.config.fields.iter().map(|f| &f.key).collect();
                 t.push_str(&format!(
                     "WebAssembly policy `{}`: its errors {}; at most {} million instructions and {} per run",
                     x.source,
@@ -443,10 +442,7 @@ impl Engine {
                     fg_check::aws::fmt_mib((x.memory >> 20) as u32),
                 ));
                 if !config.is_empty() {
-                    t.push_str(&format!(
-                        "\n\nconfig: {}",
-                        config.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
-                    ));
+                    t.push_str(&format!("\n\nconfig: {}", ticked(config)));
                 }
             }
             _ => {}
@@ -464,9 +460,7 @@ impl Engine {
             ("service", "count") => m.service(&decl.name).map(|s| s.count.to_string()),
             ("network", "public_subnets" | "private_subnets" | "cidr" | "zones" | "subnet_bits") => {
                 let n = m.network(&decl.name)?;
-                let list =
-                    |v: &[fg_syntax::lit::Cidr]| v.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
-                Some(format!("public {}; private {}", list(&n.public_subnets), list(&n.private_subnets)))
+                Some(format!("public {}; private {}", ticked(&n.public_subnets), ticked(&n.private_subnets)))
             }
             ("balancer", "name") => {
                 m.balancers.iter().find(|b| b.name == decl.name).map(|b| format!("`{}`", b.aws_name))
@@ -1185,6 +1179,11 @@ fn enclosing_schema(before: &str) -> Option<String> {
         schema = field_schema(&current, key);
     }
     schema
+}
+
+/// Items in backticks, joined by commas: `` `a`, `b` ``.
+fn ticked<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    items.into_iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]

@@ -678,10 +678,9 @@ impl<'a> Builder<'a> {
         (ms / 60_000).clamp(1, 60) as u32
     }
 
-    /// Images may refer to the stack's repositories, and to nothing else known only at
-    /// deploy time.
-    /// Written images must be well-formed references; a repository's `url` stands in for
-    /// its (valid) URI.
+    /// Images may refer to the stack's repositories (their `url`), and to nothing else
+    /// known only at deploy time, and must be well-formed references; a repository's `url`
+    /// stands in for its (valid) URI.
     fn image_refs(&mut self, r: &R) {
         let Some(image) = r.v("image").and_then(to_text) else { return };
         if let Some((kind, name, _)) = image.refs().find(|(kind, _, _)| *kind != "repository") {
@@ -1629,9 +1628,10 @@ impl<'a> Builder<'a> {
                     let images = std::iter::once((&s.image, r.map(|r| r.span("image"))))
                         .chain(s.sidecars.iter().map(|sc| (&sc.image, sidecar_span(&sc.name))));
                     for (image, span) in images {
+                        // Malformed images were reported where they were read.
                         if let Some(plain) = image.as_plain()
-                            && let Ok(parsed) = crate::image::parse(&plain)
-                            && parsed.ecr().is_none_or(|e| e.region != model.app.region)
+                            && let Some(crate::image::PullProblem::OutsideRegion { .. }) =
+                                crate::image::pull_problem(model, s, &plain)
                         {
                             let (span, network) = (span.unwrap_or(decl), (n.name.as_str(), nspan));
                             let region = &model.app.region;

@@ -20,7 +20,7 @@ fn a(word: &str) -> &'static str {
     if word.trim_start_matches('`').starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
 }
 
-fn list(items: &[&str]) -> String {
+pub(crate) fn list(items: &[&str]) -> String {
     items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
 }
 

@@ -135,7 +135,7 @@ impl PullProblem {
             ),
             PullProblem::NotPermitted { repository, allowed } => format!(
                 "tasks of `{service}` may not pull from ECR repository `{repository}`: its execution role allows {}",
-                allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                crate::diagnostics::list(&allowed.iter().map(String::as_str).collect::<Vec<_>>())
             ),
         }
     }

@@ -655,23 +655,23 @@ fn apply(
 
 fn release(file: &Path, args: &DeployArgs, service: &str, image: &str, wait: Option<std::time::Duration>) -> ExitCode {
     use fg_aws::release::{Released, Step};
-    // A malformed reference would be registered and fail only when tasks pull it.
-    if let Err(e) = fg_check::image::parse(image) {
-        eprintln!("error: `{}` is not a valid image reference: {}", image.escape_debug(), e.reason());
-        eprintln!("  help: {}", e.help());
-        return ExitCode::from(1);
+    use fg_check::image::{PullProblem, parse, pull_problem};
+    // An image the tasks cannot pull would be registered, fail, and roll back minutes from
+    // now. A malformed one is refused before the stack is even read.
+    let refuse = |problem: PullProblem| {
+        eprintln!("error: {}", problem.reason(service, image));
+        eprintln!("  help: {}", problem.help(service));
+        ExitCode::from(1)
+    };
+    if let Err(e) = parse(image) {
+        return refuse(PullProblem::Malformed(e));
     }
     let (model, ir, mut run) = match lower_for_deploy(file, args) {
         Ok(x) => x,
         Err(code) => return code,
     };
-    // An image the tasks cannot pull would only fail, and roll back, minutes from now.
-    if let Some(s) = model.service(service)
-        && let Some(problem) = fg_check::image::pull_problem(&model, s, image)
-    {
-        eprintln!("error: {}", problem.reason(service, image));
-        eprintln!("  help: {}", problem.help(service));
-        return ExitCode::from(1);
+    if let Some(problem) = model.service(service).and_then(|s| pull_problem(&model, s, image)) {
+        return refuse(problem);
     }
     run.wait = wait;
     let Some(runtime) = runtime() else { return ExitCode::from(1) };

@@ -1,11 +1,13 @@
-//! Plans: what to create, update, replace and delete to take the deployed state to the IR,
-//! attribute by attribute, and their rendering (the way `terraform plan` prints them).
+//! Plans: what to create, update, replace and delete to take the deployed state (and, after
+//! a refresh, what the cloud has) to the IR, attribute by attribute.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::contract::Contracts;
+use crate::refresh::Refresh;
 use crate::state::State;
 
 /// A resource as the IR wants it, in the JSON form the state records.
@@ -19,17 +21,29 @@ pub struct Desired {
     pub managed_elsewhere: Vec<String>,
 }
 
-/// The resources of an IR that fgc creates (data sources are read, not planned).
+/// The resources of an IR that fgc creates (data sources are read, not planned). A
+/// resource with `tags` also gets `tags_all`: the stack's tags with its own on top, what
+/// the cloud carries (Terraform's provider `default_tags` gives the same), so that a change
+/// of the app's tags is a change of every tagged resource.
 pub fn desired(ir: &fg_ir::Ir) -> Vec<Desired> {
     ir.resources
         .iter()
         .filter(|r| !r.data)
-        .map(|r| Desired {
-            id: r.id.clone(),
-            kind: r.kind.clone(),
-            attrs: serde_json::to_value(&r.attrs).unwrap_or_default(),
-            depends_on: r.depends_on.iter().filter(|d| ir.get(d).is_some_and(|x| !x.data)).cloned().collect(),
-            managed_elsewhere: r.managed_elsewhere.clone(),
+        .map(|r| {
+            let mut attrs = r.attrs.clone();
+            if let Some(fg_ir::Val::Map(own)) = r.attr("tags") {
+                let mut all: BTreeMap<String, fg_ir::Val> =
+                    ir.tags.iter().map(|(k, v)| (k.clone(), fg_ir::Val::str(v))).collect();
+                all.extend(own.iter().cloned());
+                attrs.push(("tags_all".into(), fg_ir::Val::Map(all.into_iter().collect())));
+            }
+            Desired {
+                id: r.id.clone(),
+                kind: r.kind.clone(),
+                attrs: serde_json::to_value(&attrs).unwrap_or_default(),
+                depends_on: r.depends_on.iter().filter(|d| ir.get(d).is_some_and(|x| !x.data)).cloned().collect(),
+                managed_elsewhere: r.managed_elsewhere.clone(),
+            }
         })
         .collect()
 }
@@ -41,14 +55,29 @@ pub enum Action {
     Update {
         changes: Vec<AttrChange>,
     },
-    /// Delete and create again: an attribute the cloud cannot change in place changed.
+    /// A new resource for the old: an attribute the cloud cannot change in place changed.
+    /// `create_first`: the new one exists before the old one goes.
     Replace {
         changes: Vec<AttrChange>,
+        create_first: bool,
     },
     Delete,
 }
 
-/// One attribute's change; `before`/`after` are absent when the attribute is.
+/// Where a change comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// The source changed.
+    Source,
+    /// The cloud changed outside fgc (drift); the source did not.
+    Outside,
+    /// Both changed.
+    Both,
+}
+
+/// One attribute's change; `before`/`after` are absent when the attribute is. `before` is
+/// what fgc applied last; `live`, when the attribute drifted, what the cloud has now.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AttrChange {
     pub name: String,
@@ -58,6 +87,9 @@ pub struct AttrChange {
     pub after: Option<Value>,
     /// This change alone makes the resource be replaced.
     pub forces_replacement: bool,
+    pub origin: Origin,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -66,6 +98,18 @@ pub struct Change {
     pub kind: String,
     #[serde(flatten)]
     pub action: Action,
+    /// A create of a resource the state records but the cloud no longer has.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deleted_outside: bool,
+    /// A delete of an old half left by a create-first replacement (`physical` names it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deposed: Option<String>,
+}
+
+impl Change {
+    fn new(id: &str, kind: &str, action: Action) -> Change {
+        Change { id: id.into(), kind: kind.into(), action, deleted_outside: false, deposed: None }
+    }
 }
 
 /// The changes, creates and updates in dependency order, then deletes.
@@ -75,6 +119,9 @@ pub struct Plan {
     pub env: String,
     pub changes: Vec<Change>,
     pub unchanged: usize,
+    /// Whether the cloud was read before planning (`--refresh=false` plans against the
+    /// state alone).
+    pub refreshed: bool,
 }
 
 impl Plan {
@@ -92,21 +139,70 @@ impl Plan {
             n(|a| matches!(a, Action::Delete)),
         )
     }
+
+    /// Changes that undo something done outside fgc.
+    pub fn drifted(&self) -> usize {
+        self.changes
+            .iter()
+            .filter(|c| {
+                c.deleted_outside
+                    || match &c.action {
+                        Action::Update { changes } | Action::Replace { changes, .. } => {
+                            changes.iter().any(|a| a.origin != Origin::Source)
+                        }
+                        _ => false,
+                    }
+            })
+            .count()
+    }
 }
 
-/// Compares the IR with the state. `immutable(kind, attribute)` says which attributes the
-/// cloud cannot change in place.
-pub fn plan(app: &str, env: &str, want: &[Desired], state: &State, immutable: &dyn Fn(&str, &str) -> bool) -> Plan {
+/// Compares the IR with the state, and with what a refresh read (drift), if one ran. The
+/// contracts say which attributes the cloud cannot change in place, and which kinds are
+/// replaced create-first.
+pub fn plan(
+    app: &str,
+    env: &str,
+    want: &[Desired],
+    state: &State,
+    refresh: Option<&Refresh>,
+    contracts: &dyn Contracts,
+) -> Plan {
     let mut changes: BTreeMap<&str, Change> = BTreeMap::new();
     let mut unchanged = 0;
+    let drift = |id: &str| refresh.and_then(|r| r.drift.get(id));
+    let replace = |kind: &str, changes| Action::Replace { changes, create_first: contracts.create_first(kind) };
     for d in want {
         let Some(have) = state.resources.get(&d.id) else {
-            changes.insert(&d.id, Change { id: d.id.clone(), kind: d.kind.clone(), action: Action::Create });
+            changes.insert(&d.id, Change::new(&d.id, &d.kind, Action::Create));
             continue;
         };
-        let attr_changes = diff(&have.attrs, &d.attrs, &d.managed_elsewhere, |a| immutable(&d.kind, a));
+        if drift(&d.id).is_some_and(|x| x.gone) {
+            let mut c = Change::new(&d.id, &d.kind, Action::Create);
+            c.deleted_outside = true;
+            changes.insert(&d.id, c);
+            continue;
+        }
+        let mut attr_changes = diff(&have.attrs, &d.attrs, &d.managed_elsewhere, |a| contracts.immutable(&d.kind, a));
+        for x in drift(&d.id).map(|x| x.attrs.as_slice()).unwrap_or_default() {
+            match attr_changes.iter_mut().find(|c| c.name == x.name) {
+                Some(c) => {
+                    c.origin = Origin::Both;
+                    c.live = x.live.clone();
+                }
+                None => attr_changes.push(AttrChange {
+                    name: x.name.clone(),
+                    before: x.applied.clone(),
+                    after: value_of(&d.attrs, &x.name),
+                    forces_replacement: contracts.immutable(&d.kind, &x.name),
+                    origin: Origin::Outside,
+                    live: x.live.clone(),
+                }),
+            }
+        }
+        attr_changes.sort_by(|a, b| a.name.cmp(&b.name));
         let action = if have.kind != d.kind || attr_changes.iter().any(|c| c.forces_replacement) {
-            Some(Action::Replace { changes: attr_changes })
+            Some(replace(&d.kind, attr_changes))
         } else if !attr_changes.is_empty() {
             Some(Action::Update { changes: attr_changes })
         } else {
@@ -114,16 +210,25 @@ pub fn plan(app: &str, env: &str, want: &[Desired], state: &State, immutable: &d
         };
         match action {
             Some(action) => {
-                changes.insert(&d.id, Change { id: d.id.clone(), kind: d.kind.clone(), action });
+                changes.insert(&d.id, Change::new(&d.id, &d.kind, action));
             }
             None => unchanged += 1,
         }
     }
-    // A replaced resource gets a new id: whatever refers to it through an attribute that
-    // cannot change in place is replaced too, the rest updated (known after apply).
+    // A replaced (or recreated) resource gets a new id: whatever refers to it through an
+    // attribute that cannot change in place is replaced too, the rest updated (known after
+    // apply).
     loop {
-        let replaced: BTreeSet<String> =
-            changes.values().filter(|c| matches!(c.action, Action::Replace { .. })).map(|c| c.id.clone()).collect();
+        let replaced: BTreeSet<String> = changes
+            .values()
+            .filter(|c| {
+                matches!(c.action, Action::Replace { .. })
+                    || c.deleted_outside
+                    // A new half whose old half was put aside by an interrupted apply.
+                    || (matches!(c.action, Action::Create) && state.deposed.iter().any(|o| o.id == c.id))
+            })
+            .map(|c| c.id.clone())
+            .collect();
         let mut grew = false;
         for d in want {
             if changes.get(d.id.as_str()).is_some_and(|c| !matches!(c.action, Action::Update { .. })) {
@@ -136,10 +241,12 @@ pub fn plan(app: &str, env: &str, want: &[Desired], state: &State, immutable: &d
                 .filter(|(name, _)| !d.managed_elsewhere.contains(name))
                 .filter(|(_, ids)| ids.iter().any(|i| replaced.contains(i)))
                 .map(|(name, _)| AttrChange {
-                    forces_replacement: immutable(&d.kind, &name),
+                    forces_replacement: contracts.immutable(&d.kind, &name),
                     name,
                     before: None,
                     after: Some(Value::String("(known after apply)".into())),
+                    origin: Origin::Source,
+                    live: None,
                 })
                 .collect();
             if referring.is_empty() {
@@ -156,11 +263,11 @@ pub fn plan(app: &str, env: &str, want: &[Desired], state: &State, immutable: &d
             all.extend(referring.into_iter().filter(|r| !all.iter().any(|c| c.name == r.name)).collect::<Vec<_>>());
             let action = if forced || all.iter().any(|c| c.forces_replacement) {
                 grew = true;
-                Action::Replace { changes: all }
+                replace(&d.kind, all)
             } else {
                 Action::Update { changes: all }
             };
-            changes.insert(&d.id, Change { id: d.id.clone(), kind: d.kind.clone(), action });
+            changes.insert(&d.id, Change::new(&d.id, &d.kind, action));
         }
         if !grew {
             break;
@@ -177,12 +284,30 @@ pub fn plan(app: &str, env: &str, want: &[Desired], state: &State, immutable: &d
         .collect();
     let mut deletes = crate::graph::order(gone.iter().copied());
     deletes.reverse();
-    out.extend(deletes.into_iter().map(|id| Change {
-        kind: state.resources[&id].kind.clone(),
-        id,
-        action: Action::Delete,
-    }));
-    Plan { app: app.into(), env: env.into(), changes: out, unchanged }
+    out.extend(deletes.into_iter().map(|id| Change::new(&id, &state.resources[&id].kind, Action::Delete)));
+    for old in &state.deposed {
+        let mut c = Change::new(&old.id, &old.resource.kind, Action::Delete);
+        c.deposed = Some(old.resource.physical.clone());
+        out.push(c);
+    }
+    Plan { app: app.into(), env: env.into(), changes: out, unchanged, refreshed: refresh.is_some() }
+}
+
+/// The value of an attribute in `[[name, value], …]` (a list when repeated).
+fn value_of(attrs: &Value, name: &str) -> Option<Value> {
+    let found: Vec<Value> = attrs
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter(|p| p.get(0).and_then(Value::as_str) == Some(name))
+        .filter_map(|p| p.get(1).cloned())
+        .collect();
+    match found.len() {
+        0 => None,
+        1 => found.into_iter().next(),
+        _ => Some(Value::Array(found)),
+    }
 }
 
 /// Attribute changes between two `[[name, value], …]` lists. Repeated names (blocks)
@@ -212,6 +337,8 @@ fn diff(before: &Value, after: &Value, ignore: &[String], immutable: impl Fn(&st
             before: one(b.get(n)),
             after: one(a.get(n)),
             forces_replacement: immutable(n),
+            origin: Origin::Source,
+            live: None,
         })
         .collect()
 }
@@ -245,144 +372,3 @@ fn refs_by_attr(attrs: &Value) -> Vec<(String, Vec<String>)> {
     out
 }
 
-/// The plan as text, the way `terraform plan` prints it.
-pub fn render(plan: &Plan) -> String {
-    let mut s = String::new();
-    if plan.is_empty() {
-        s.push_str(&format!("No changes: `{}` ({}) matches what is deployed.\n", plan.app, plan.env));
-        return s;
-    }
-    s.push_str(&format!("fgc will change `{}` ({}):\n\n", plan.app, plan.env));
-    for c in &plan.changes {
-        let (sign, verb) = match &c.action {
-            Action::Create => ("+", "created"),
-            Action::Update { .. } => ("~", "updated in place"),
-            Action::Replace { .. } => ("-/+", "replaced"),
-            Action::Delete => ("-", "destroyed"),
-        };
-        s.push_str(&format!("  # {} will be {verb}\n  {sign} {} \"{}\"", c.id, c.kind, c.id));
-        match &c.action {
-            Action::Update { changes } | Action::Replace { changes } => {
-                s.push_str(" {\n");
-                for a in changes {
-                    let show = |v: &Option<Value>| v.as_ref().map_or("(none)".to_string(), short);
-                    let forces = if a.forces_replacement { " # forces replacement" } else { "" };
-                    // A nested value (a task's container definitions) shows only the
-                    // leaves that changed.
-                    let leaves = match (&a.before, &a.after) {
-                        (Some(b), Some(x)) => changed_leaves(&untag(b), &untag(x)),
-                        _ => Vec::new(),
-                    };
-                    if leaves.is_empty() || leaves.len() > 12 {
-                        s.push_str(&format!(
-                            "      ~ {} = {} -> {}{forces}\n",
-                            a.name,
-                            show(&a.before),
-                            show(&a.after)
-                        ));
-                    } else {
-                        for (path, b, x) in leaves {
-                            s.push_str(&format!("      ~ {}{path} = {b} -> {x}{forces}\n", a.name));
-                        }
-                    }
-                }
-                s.push_str("    }\n");
-            }
-            _ => s.push('\n'),
-        }
-        s.push('\n');
-    }
-    let (add, change, replace, destroy) = plan.counts();
-    s.push_str(&format!(
-        "Plan: {add} to add, {change} to change, {replace} to replace, {destroy} to destroy ({} unchanged).\n",
-        plan.unchanged
-    ));
-    s
-}
-
-/// An IR value as plain JSON: tags dropped, blocks and maps as objects, references as
-/// `<id.attr>`.
-fn untag(v: &Value) -> Value {
-    let pairs = |x: &Value| {
-        Value::Object(
-            x.as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|p| Some((p.get(0)?.as_str()?.to_string(), untag(p.get(1)?))))
-                .collect(),
-        )
-    };
-    match (v.get("type").and_then(Value::as_str), v.get("value")) {
-        (Some("str" | "int" | "num" | "bool"), Some(x)) => x.clone(),
-        (Some("list"), Some(x)) => {
-            Value::Array(x.as_array().map(Vec::as_slice).unwrap_or_default().iter().map(untag).collect())
-        }
-        (Some("map" | "block"), Some(x)) => pairs(x),
-        (Some("json"), Some(x)) => untag(x),
-        (Some("ref" | "template"), Some(_)) => Value::String(short(v)),
-        _ => v.clone(),
-    }
-}
-
-/// The leaves that differ between two values: `(path, before, after)`.
-fn changed_leaves(before: &Value, after: &Value) -> Vec<(String, String, String)> {
-    fn walk(path: String, b: Option<&Value>, a: Option<&Value>, out: &mut Vec<(String, String, String)>) {
-        match (b, a) {
-            (Some(Value::Object(x)), Some(Value::Object(y))) => {
-                let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
-                for k in keys {
-                    walk(format!("{path}.{k}"), x.get(k), y.get(k), out);
-                }
-            }
-            (Some(Value::Array(x)), Some(Value::Array(y))) => {
-                for i in 0..x.len().max(y.len()) {
-                    walk(format!("{path}[{i}]"), x.get(i), y.get(i), out);
-                }
-            }
-            (b, a) if b != a => {
-                let show = |v: Option<&Value>| v.map_or("(none)".to_string(), Value::to_string);
-                out.push((path, show(b), show(a)));
-            }
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    if before.is_object() || before.is_array() {
-        walk(String::new(), Some(before), Some(after), &mut out);
-    }
-    out
-}
-
-/// A value in one line: IR values unwrapped (`2`, `"nginx:1.27"`, `<ref vpc.id>`).
-fn short(v: &Value) -> String {
-    let inner = match (v.get("type").and_then(Value::as_str), v.get("value")) {
-        (Some("ref"), Some(r)) => {
-            return format!(
-                "<{}.{}>",
-                r.get("id").and_then(Value::as_str).unwrap_or("?"),
-                r.get("attr").and_then(Value::as_str).unwrap_or("?")
-            );
-        }
-        (Some("str" | "int" | "num" | "bool"), Some(x)) => x.clone(),
-        // Text with references, as it reads in the source: `<repo.url>:v2`.
-        (Some("template"), Some(Value::Array(parts))) => {
-            let mut text = String::new();
-            for p in parts {
-                match (p.get("type").and_then(Value::as_str), p.get("value")) {
-                    (Some("text"), Some(Value::String(t))) => text.push_str(t),
-                    (Some("ref"), Some(r)) => text.push_str(&format!(
-                        "<{}.{}>",
-                        r.get("id").and_then(Value::as_str).unwrap_or("?"),
-                        r.get("attr").and_then(Value::as_str).unwrap_or("?")
-                    )),
-                    _ => text.push('?'),
-                }
-            }
-            return text;
-        }
-        _ => v.clone(),
-    };
-    let text = inner.to_string();
-    if text.chars().count() > 80 { format!("{}…", text.chars().take(79).collect::<String>()) } else { text }
-}

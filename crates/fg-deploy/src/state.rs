@@ -25,6 +25,18 @@ pub struct State {
     /// image it named at the release; a new image in the source wins.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub releases: BTreeMap<String, Release>,
+    /// Old halves of create-first replacements, still to be deleted: recorded before the
+    /// new half is created, so that a crash in between loses neither.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deposed: Vec<Deposed>,
+}
+
+/// A resource replaced by a new one under the same id, not yet deleted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Deposed {
+    pub id: String,
+    #[serde(flatten)]
+    pub resource: Deployed,
 }
 
 /// An image released outside `fgc apply`.
@@ -64,6 +76,7 @@ impl State {
             serial: 0,
             resources: BTreeMap::new(),
             releases: BTreeMap::new(),
+            deposed: Vec::new(),
         }
     }
 }

@@ -8,18 +8,32 @@ use std::sync::{Arc, Mutex};
 use serde_json::json;
 
 use super::*;
+use crate::refresh::Observed;
+
+/// A resource in the fake cloud.
+#[derive(Debug, Clone)]
+struct Thing {
+    id: String,
+    created: Created,
+    attrs: Vec<(String, serde_json::Value)>,
+}
 
 /// A cloud in memory. Resources are "tagged" with their id, so adopt finds them; the
 /// `crash_at`-th mutating call does its work and then fails, like a process killed
-/// between the call and the state write.
+/// between the call and the state write. `strict` refuses to delete what another resource
+/// still names (as AWS refuses a revision's deregistration... or a group in use).
 #[derive(Default)]
 struct Fake {
-    live: Mutex<BTreeMap<String, Created>>,
+    live: Mutex<BTreeMap<String, Thing>>,
     creates: Mutex<BTreeMap<String, usize>>,
     mutating: AtomicUsize,
+    reads: AtomicUsize,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
     crash_at: Option<usize>,
+    /// An update fails when it reaches this attribute, after applying those before it.
+    fail_on: Option<&'static str>,
+    strict: bool,
     log: Mutex<Vec<String>>,
 }
 
@@ -28,7 +42,7 @@ impl Fake {
         Fake { crash_at: Some(n), ..Fake::default() }
     }
 
-    async fn call<T>(&self, what: String, f: impl FnOnce() -> T) -> Result<T, CloudError> {
+    async fn call<T>(&self, what: String, f: impl FnOnce() -> Result<T, CloudError>) -> Result<T, CloudError> {
         let n = self.mutating.fetch_add(1, Ordering::SeqCst);
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.max_in_flight.fetch_max(now, Ordering::SeqCst);
@@ -36,42 +50,126 @@ impl Fake {
         let out = f();
         self.log.lock().unwrap().push(what);
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
-        if self.crash_at == Some(n) { Err(CloudError::new("crashed after the call")) } else { Ok(out) }
+        if self.crash_at == Some(n) { Err(CloudError::new("crashed after the call")) } else { out }
+    }
+
+    /// The live things of an id.
+    fn of(&self, id: &str) -> Vec<Thing> {
+        self.live.lock().unwrap().values().filter(|t| t.id == id).cloned().collect()
+    }
+
+    /// Changes an attribute behind fgc's back.
+    fn edit(&self, id: &str, name: &str, value: serde_json::Value) {
+        let mut live = self.live.lock().unwrap();
+        let t = live.values_mut().find(|t| t.id == id).expect("live thing");
+        match t.attrs.iter_mut().find(|(k, _)| k == name) {
+            Some(slot) => slot.1 = value,
+            None => t.attrs.push((name.into(), value)),
+        }
+    }
+}
+
+static THING: KindSpec = KindSpec {
+    kind: "aws_thing",
+    replace: Order::DeleteFirst("its name must be free"),
+    attrs: &[
+        ("cidr_block", Handling::Replace),
+        ("vpc_id", Handling::Replace),
+        ("az", Handling::Update("thing:Update")),
+        ("subnet_id", Handling::Update("thing:Update")),
+        ("subnets", Handling::Update("thing:Update")),
+        ("image", Handling::Update("thing:Update")),
+        ("count", Handling::Update("thing:Update")),
+        ("desired_count", Handling::Update("thing:Update")),
+        ("name", Handling::Update("thing:Update")),
+        ("key", Handling::Update("thing:Update")),
+        ("a", Handling::Update("thing:Update")),
+        ("b", Handling::Update("thing:Update")),
+        ("task", Handling::Update("thing:Update")),
+        ("authorizer_id", Handling::Update("thing:Update")),
+        ("authorization_type", Handling::Update("thing:Update")),
+        ("container_definitions", Handling::Replace),
+        ("keep_on_delete", Handling::Elsewhere("used by fgc when it deletes")),
+        ("arn", Handling::ReadOnly),
+    ],
+};
+
+/// Replaced create-first, like a task definition revision.
+static TASK: KindSpec = KindSpec {
+    kind: "aws_task",
+    replace: Order::CreateFirst,
+    attrs: &[("image", Handling::Replace), ("name", Handling::Update("task:Tag"))],
+};
+
+impl Contracts for Fake {
+    fn contract(&self, kind: &str) -> Option<&'static KindSpec> {
+        [&THING, &TASK].into_iter().find(|k| k.kind == kind)
     }
 }
 
 impl Cloud for Fake {
     async fn adopt(&self, r: &Resolved) -> Result<Option<Created>, CloudError> {
-        Ok(self.live.lock().unwrap().get(&r.id).cloned())
+        Ok(self.of(&r.id).last().map(|t| t.created.clone()))
     }
 
     async fn create(&self, r: &Resolved) -> Result<Created, CloudError> {
-        let created = Created {
-            physical: format!("phys-{}", r.id),
-            outputs: BTreeMap::from([("id".to_string(), format!("phys-{}", r.id))]),
-        };
         self.call(format!("create {}", r.id), || {
-            *self.creates.lock().unwrap().entry(r.id.clone()).or_default() += 1;
-            self.live.lock().unwrap().insert(r.id.clone(), created.clone());
-            created.clone()
+            let mut creates = self.creates.lock().unwrap();
+            let n = creates.entry(r.id.clone()).or_default();
+            *n += 1;
+            let physical = format!("phys-{}-{n}", r.id);
+            let created =
+                Created { physical: physical.clone(), outputs: BTreeMap::from([("id".to_string(), physical.clone())]) };
+            let thing = Thing { id: r.id.clone(), created: created.clone(), attrs: r.attrs.clone() };
+            self.live.lock().unwrap().insert(physical, thing);
+            Ok(created)
         })
         .await
     }
 
-    async fn update(&self, r: &Resolved, have: &Deployed, _: &[AttrChange]) -> Result<Created, CloudError> {
-        let created = Created { physical: have.physical.clone(), outputs: have.outputs.clone() };
-        self.call(format!("update {}", r.id), || created.clone()).await
+    async fn update(&self, r: &Resolved, have: &Deployed, changes: &[AttrChange]) -> Result<Created, Partial> {
+        let mut applied = Vec::new();
+        let out = self
+            .call(format!("update {}", r.id), || {
+                let mut live = self.live.lock().unwrap();
+                let t = live.get_mut(&have.physical).ok_or_else(|| CloudError::new("NotFound"))?;
+                for c in changes {
+                    if self.fail_on == Some(c.name.as_str()) {
+                        return Err(CloudError::new(format!("refused {}", c.name)));
+                    }
+                    t.attrs.retain(|(k, _)| k != &c.name);
+                    t.attrs.extend(r.attrs.iter().filter(|(k, _)| k == &c.name).cloned());
+                    applied.push(c.name.clone());
+                }
+                Ok(t.created.clone())
+            })
+            .await;
+        out.map_err(|error| Partial { error, applied })
     }
 
-    async fn delete(&self, id: &str, _: &Deployed) -> Result<(), CloudError> {
+    async fn delete(&self, id: &str, have: &Deployed) -> Result<(), CloudError> {
         self.call(format!("delete {id}"), || {
-            self.live.lock().unwrap().remove(id);
+            let mut live = self.live.lock().unwrap();
+            if self.strict {
+                let users: Vec<&String> = live
+                    .values()
+                    .filter(|t| t.created.physical != have.physical)
+                    .filter(|t| t.attrs.iter().any(|(_, v)| v.to_string().contains(&have.physical)))
+                    .map(|t| &t.id)
+                    .collect();
+                if !users.is_empty() {
+                    return Err(CloudError::new(format!("{} is in use by {users:?}", have.physical)));
+                }
+            }
+            live.remove(&have.physical);
+            Ok(())
         })
         .await
     }
 
-    fn immutable(&self, _kind: &str, attr: &str) -> bool {
-        attr == "cidr_block" || attr == "vpc_id"
+    async fn read(&self, have: &Deployed, _: &Resolved, _: &State) -> Result<Option<Observed>, CloudError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        Ok(self.live.lock().unwrap().get(&have.physical).map(|t| t.attrs.clone()))
     }
 }
 
@@ -116,8 +214,21 @@ fn temp(name: &str) -> std::path::PathBuf {
 
 async fn run(fake: &Arc<Fake>, want: &[Desired], path: &std::path::Path) -> (Plan, Outcome) {
     let (file, state) = StateFile::open(path, || State::new("app", "dev", "eu-west-1")).expect("lock");
-    let p = plan("app", "dev", want, &state, &|k, a| fake.immutable(k, a));
-    let (_, outcome) = apply(fake.clone(), &p, want, &Data::new(), state, &file, 4, &|_| {}).await;
+    let p = plan("app", "dev", want, &state, None, &**fake);
+    let (_, outcome) = apply(fake.clone(), &p, want, &Data::new(), state, &file, &settings(4)).await;
+    (p, outcome)
+}
+
+fn settings(parallel: usize) -> Settings<'static> {
+    Settings { parallel, events: &|_| {}, keep_deposed: &|_| false }
+}
+
+/// Like `run`, with a refresh first: drift is seen and converged.
+async fn run_refreshed(fake: &Arc<Fake>, want: &[Desired], path: &std::path::Path) -> (Plan, Outcome) {
+    let (file, state) = StateFile::open(path, || State::new("app", "dev", "eu-west-1")).expect("lock");
+    let r = refresh(fake.clone(), &state, &Data::new(), want, 4).await.expect("refresh");
+    let p = plan("app", "dev", want, &state, Some(&r), &**fake);
+    let (_, outcome) = apply(fake.clone(), &p, want, &Data::new(), state, &file, &settings(4)).await;
     (p, outcome)
 }
 
@@ -132,6 +243,7 @@ async fn creates_everything_then_nothing_changes() {
     assert_eq!(state.resources.len(), 10);
     // The service was created with its subnets' ids resolved.
     assert_eq!(fake.live.lock().unwrap().len(), 10);
+    assert_eq!(fake.of("service")[0].attrs[0].1, json!(["phys-subnet/0-1", "phys-subnet/1-1", "phys-subnet/2-1", "phys-subnet/3-1"]));
     let before = fake.mutating.load(Ordering::SeqCst);
     let (p, outcome) = run(&fake, &stack("10.0.0.0/16", 2), &path).await;
     assert!(p.is_empty(), "{}", render(&p));
@@ -347,11 +459,181 @@ fn plans_show_the_leaves_that_changed() {
             depends_on: vec![],
         },
     );
-    let p = plan("a", "e", &[td("nginx:1.27")], &state, &|_, _| true);
+    let p = plan("a", "e", &[td("nginx:1.27")], &state, None, &Fake::default());
     let text = render(&p);
     assert!(
         text.contains(r#"~ container_definitions[0].image = "nginx:1.26" -> "nginx:1.27" # forces replacement"#),
         "{text}"
     );
     assert!(!text.contains("name"), "{text}");
+}
+
+/// Changes made outside fgc are shown as such, apart from the source's, and an apply
+/// restores the source's values; a second refreshed plan is empty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_is_seen_told_apart_and_converged() {
+    let path = temp("drift");
+    let fake = Arc::new(Fake::default());
+    run(&fake, &stack("10.0.0.0/16", 2), &path).await;
+    fake.edit("service", "image", json!("nginx:evil"));
+    fake.edit("rt/1", "subnet_id", json!("subnet-by-hand"));
+    // Without a refresh nothing is seen.
+    let (file, state) = StateFile::open(&path, || State::new("app", "dev", "eu-west-1")).unwrap();
+    assert!(plan("app", "dev", &stack("10.0.0.0/16", 3), &state, None, &*fake).changes.len() == 1);
+    let before = fake.reads.load(Ordering::SeqCst);
+    let r = refresh(fake.clone(), &state, &Data::new(), &stack("10.0.0.0/16", 3), 4).await.unwrap();
+    assert_eq!(fake.reads.load(Ordering::SeqCst) - before, 10, "one read per resource");
+    drop(file);
+    assert_eq!(r.drift.len(), 2, "{:?}", r.drift);
+    let p = plan("app", "dev", &stack("10.0.0.0/16", 3), &state, Some(&r), &*fake);
+    let text = render(&p);
+    assert!(text.contains(r#"~ image = "nginx:evil" -> "nginx:1.27" # changed outside fgc"#), "{text}");
+    assert!(text.contains("~ count = 2 -> 3\n"), "{text}");
+    assert!(text.contains("~ subnet_id = \"subnet-by-hand\" -> <subnet/1.id> # changed outside fgc"), "{text}");
+    assert!(text.contains("2 of these undo changes made outside fgc"), "{text}");
+    let service = p.changes.iter().find(|c| c.id == "service").unwrap();
+    let Action::Update { changes } = &service.action else { panic!("{service:?}") };
+    let origin = |n: &str| changes.iter().find(|c| c.name == n).map(|c| c.origin);
+    assert_eq!((origin("count"), origin("image")), (Some(Origin::Source), Some(Origin::Outside)));
+
+    let (_, outcome) = run_refreshed(&fake, &stack("10.0.0.0/16", 3), &path).await;
+    assert!(matches!(outcome, Outcome::Done { changed: 2 }), "{outcome:?}");
+    assert!(fake.of("service")[0].attrs.contains(&("image".into(), json!("nginx:1.27"))));
+    assert!(fake.of("rt/1")[0].attrs.contains(&("subnet_id".into(), json!("phys-subnet/1-1"))));
+    let (p, _) = run_refreshed(&fake, &stack("10.0.0.0/16", 3), &path).await;
+    assert!(p.is_empty(), "{}", render(&p));
+
+    // Both changed: the source wins, and the plan says what fgc had applied.
+    fake.edit("service", "count", json!(7));
+    let (p, _) = run_refreshed(&fake, &stack("10.0.0.0/16", 4), &path).await;
+    assert!(render(&p).contains("~ count = 7 -> 4 # changed outside fgc; fgc applied 3"), "{}", render(&p));
+    assert!(fake.of("service")[0].attrs.contains(&("count".into(), json!(4))));
+}
+
+/// A resource deleted outside fgc is created again, and what referred to it through an
+/// attribute that cannot change is replaced, the rest updated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_was_deleted_outside_is_created_again() {
+    let path = temp("gone");
+    let fake = Arc::new(Fake::default());
+    run(&fake, &stack("10.0.0.0/16", 2), &path).await;
+    fake.live.lock().unwrap().remove("phys-subnet/2-1");
+    let (p, outcome) = run_refreshed(&fake, &stack("10.0.0.0/16", 2), &path).await;
+    let text = render(&p);
+    assert!(text.contains("# subnet/2 will be created again (deleted outside fgc)"), "{text}");
+    assert_eq!(p.counts(), (1, 2, 0, 0), "{text}");
+    assert!(matches!(outcome, Outcome::Done { .. }), "{outcome:?}");
+    assert_eq!(fake.of("subnet/2").len(), 1);
+    assert!(fake.of("rt/2")[0].attrs.contains(&("subnet_id".into(), json!("phys-subnet/2-2"))));
+    let (p, _) = run_refreshed(&fake, &stack("10.0.0.0/16", 2), &path).await;
+    assert!(p.is_empty(), "{}", render(&p));
+}
+
+fn task_stack(image: &str) -> Vec<Desired> {
+    let task = Desired {
+        id: "task".into(),
+        kind: "aws_task".into(),
+        attrs: json!([["image", {"type": "str", "value": image}]]),
+        depends_on: vec![],
+        managed_elsewhere: vec![],
+    };
+    vec![task, res("service", json!([["task", r("task")]]), &["task"])]
+}
+
+/// A create-first replacement: the new revision exists and the service moves to it
+/// before the old one is deleted; the fake refuses to delete what is still named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_first_replacements_leave_no_gap() {
+    let path = temp("cbd");
+    let fake = Arc::new(Fake { strict: true, ..Fake::default() });
+    run(&fake, &task_stack("v1"), &path).await;
+    fake.log.lock().unwrap().clear();
+    let (p, outcome) = run(&fake, &task_stack("v2"), &path).await;
+    assert!(render(&p).contains("+/- aws_task \"task\""), "{}", render(&p));
+    assert!(matches!(outcome, Outcome::Done { changed: 3 }), "{outcome:?}");
+    let log = fake.log.lock().unwrap().clone();
+    assert_eq!(log, ["create task", "update service", "delete task"]);
+    assert!(fake.of("service")[0].attrs.contains(&("task".into(), json!("phys-task-2"))));
+    assert_eq!(fake.of("task").len(), 1);
+    let s = state::read(&path).unwrap().unwrap();
+    assert!(s.deposed.is_empty());
+    assert_eq!(s.resources["task"].physical, "phys-task-2");
+}
+
+/// A crash at every point of a create-first replacement, then another apply: one new
+/// revision, the old one deleted once, the service on the new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_create_first_replacement_converges() {
+    for k in 0..3 {
+        let path = temp(&format!("cbd-crash-{k}"));
+        let fake = Arc::new(Fake { strict: true, ..Fake::default() });
+        run(&fake, &task_stack("v1"), &path).await;
+        let base = fake.mutating.load(Ordering::SeqCst);
+        let crashing = Arc::new(Fake {
+            crash_at: Some(base + k),
+            strict: true,
+            live: Mutex::new(fake.live.lock().unwrap().clone()),
+            creates: Mutex::new(fake.creates.lock().unwrap().clone()),
+            mutating: AtomicUsize::new(base),
+            ..Fake::default()
+        });
+        let (_, outcome) = run(&crashing, &task_stack("v2"), &path).await;
+        assert!(matches!(outcome, Outcome::Failed { .. }), "crash at {k}: {outcome:?}");
+        let (p, outcome) = run(&crashing, &task_stack("v2"), &path).await;
+        assert!(matches!(outcome, Outcome::Done { .. }), "after crash at {k}: {outcome:?}\n{}", render(&p));
+        assert_eq!(crashing.of("task").len(), 1, "crash at {k}: {:?}", crashing.of("task"));
+        assert_eq!(crashing.creates.lock().unwrap()["task"], 2, "crash at {k}");
+        assert!(crashing.of("service")[0].attrs.contains(&("task".into(), json!("phys-task-2"))), "crash at {k}");
+        let (p, _) = run(&crashing, &task_stack("v2"), &path).await;
+        assert!(p.is_empty(), "crash at {k}: {}", render(&p));
+    }
+}
+
+/// An attribute the contract gives no call (undeclared, or read-only) fails the update
+/// by name before any call, and the state keeps what was applied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_nothing_would_send_fails_by_name() {
+    let path = temp("uncovered");
+    let fake = Arc::new(Fake::default());
+    let thing = |extra: &str, v: i64| vec![res("x", json!([["a", {"type": "int", "value": 1}], [extra, {"type": "int", "value": v}]]), &[])];
+    run(&fake, &thing("mystery", 1), &path).await;
+    let before = fake.mutating.load(Ordering::SeqCst);
+    let (_, outcome) = run(&fake, &thing("mystery", 2), &path).await;
+    let Outcome::Failed { failures, .. } = outcome else { panic!("{outcome:?}") };
+    assert!(failures[0].1.message.contains("`mystery` of `aws_thing`"), "{failures:?}");
+    assert_eq!(fake.mutating.load(Ordering::SeqCst), before, "a call was made");
+    let s = state::read(&path).unwrap().unwrap();
+    assert!(s.resources["x"].attrs.to_string().contains(r#"["mystery",{"type":"int","value":1}]"#));
+    // An attribute applied elsewhere is recorded without a call.
+    let path = temp("elsewhere");
+    run(&fake, &thing("keep_on_delete", 1), &path).await;
+    let before = fake.mutating.load(Ordering::SeqCst);
+    let (p, outcome) = run(&fake, &thing("keep_on_delete", 2), &path).await;
+    assert_eq!(p.counts(), (0, 1, 0, 0));
+    assert!(matches!(outcome, Outcome::Done { changed: 1 }), "{outcome:?}");
+    assert_eq!(fake.mutating.load(Ordering::SeqCst), before);
+    let s = state::read(&path).unwrap().unwrap();
+    assert!(s.resources["x"].attrs.to_string().contains(r#"["keep_on_delete",{"type":"int","value":2}]"#));
+}
+
+/// An update that fails part way records what it applied, and only that.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_update_records_only_what_was_applied() {
+    let path = temp("partial");
+    let ok = Arc::new(Fake::default());
+    let thing = |a: i64, b: i64| {
+        vec![res("x", json!([["a", {"type": "int", "value": a}], ["b", {"type": "int", "value": b}]]), &[])]
+    };
+    run(&ok, &thing(1, 1), &path).await;
+    let failing = Arc::new(Fake { fail_on: Some("b"), live: Mutex::new(ok.live.lock().unwrap().clone()), ..Fake::default() });
+    let (_, outcome) = run(&failing, &thing(2, 2), &path).await;
+    assert!(matches!(outcome, Outcome::Failed { .. }), "{outcome:?}");
+    let s = state::read(&path).unwrap().unwrap();
+    let attrs = s.resources["x"].attrs.to_string();
+    assert!(attrs.contains(r#"["a",{"type":"int","value":2}]"#), "{attrs}");
+    assert!(attrs.contains(r#"["b",{"type":"int","value":1}]"#), "{attrs}");
+    let (file, state) = StateFile::open(&path, State::default).unwrap();
+    let p = plan("app", "dev", &thing(2, 2), &state, None, &*failing);
+    drop(file);
+    assert!(render(&p).contains("~ b = 1 -> 2") && !render(&p).contains("~ a ="), "{}", render(&p));
 }

@@ -13,7 +13,7 @@ use fg_deploy::{CloudError, Desired, Release, State, StateFile};
 use serde_json::{Value, json};
 
 use crate::ecs::Progress;
-use crate::run::Run;
+use crate::settings::Run;
 use crate::{Aws, error};
 
 /// What a release reports while it runs.

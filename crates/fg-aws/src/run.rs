@@ -1,33 +1,41 @@
-//! `fgc plan`, `fgc apply` and `fgc destroy` without the command line: state, plan,
-//! confirmation (asked of the caller), data sources, execution.
+//! `fgc plan`, `fgc apply` and `fgc destroy` without the command line: state, refresh
+//! (what AWS has now), preflight (what the source names outside the stack), plan,
+//! confirmation (asked of the caller), execution, the wait for services, and the blue/green
+//! rollout of a new revision through CodeDeploy.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use fg_deploy::{Data, Desired, Event, Outcome, Plan, State, StateFile};
+use fg_deploy::refresh::DriftReport;
+use fg_deploy::{Data, Deposed, Desired, Event, Outcome, Plan, Refresh, Settings, State, StateFile};
 
-use crate::{Aws, Target};
+use crate::preflight::{self, Failure};
+use crate::settings::Run;
+use crate::{Aws, Contract};
 
-/// One run's settings.
-#[derive(Debug, Clone)]
-pub struct Run {
-    pub target: Target,
-    /// The state file of this stack and environment.
-    pub state: PathBuf,
-    /// Calls in flight at most.
-    pub parallel: usize,
-    /// How long to wait for changed services to become stable; `None` does not wait.
-    pub wait: Option<std::time::Duration>,
-    /// How often to ask AWS while waiting.
-    pub poll: std::time::Duration,
+/// Why a run stopped before changing anything.
+#[derive(Debug)]
+pub enum Stop {
+    /// The state could not be read or locked, or AWS could not be read.
+    Error(String),
+    /// What the source names outside the stack is missing or unusable.
+    Preflight(Vec<Failure>),
 }
 
-/// Where the state of a stack lives by default: `.fgc/state/<app>-<env>.json` beside the
-/// entry file.
-pub fn default_state_path(entry: &Path, app: &str, env: &str) -> PathBuf {
-    let dir = entry.parent().unwrap_or(Path::new("."));
-    dir.join(".fgc").join("state").join(format!("{app}-{env}.json"))
+impl From<String> for Stop {
+    fn from(e: String) -> Stop {
+        Stop::Error(e)
+    }
+}
+
+/// A plan, with what went into it.
+#[derive(Debug)]
+pub struct Planned {
+    pub plan: Plan,
+    /// Images released with `fgc deploy` that the plan keeps (service, image).
+    pub kept: Vec<(String, String)>,
+    /// Resources read back from AWS (0 with `--refresh=false`).
+    pub reads: usize,
 }
 
 /// What an apply or destroy did.
@@ -38,23 +46,77 @@ pub struct Report {
     pub outcome: Option<Outcome>,
     /// Mutating AWS calls made.
     pub calls: usize,
+    /// Resources read back before planning.
+    pub reads: usize,
     /// How waiting for the changed services ended, when it ran.
     pub wait: Option<Result<(), fg_deploy::CloudError>>,
 }
 
-/// The plan for the IR against the recorded state (without locking it), and the images
-/// released with `fgc deploy` that it keeps (service, image).
-pub fn plan(ir: &fg_ir::Ir, state_path: &Path) -> Result<(Plan, Vec<(String, String)>), String> {
-    let state = fg_deploy::state::read(state_path).map_err(|e| e.to_string())?.unwrap_or_default();
-    let mut want = fg_deploy::desired(ir);
-    let stale = crate::release::with_releases(&mut want, &state);
+/// What the IR wants, with the images released by `fgc deploy` that still stand, and the
+/// images kept that way (service, image).
+fn wanted(ir: &fg_ir::Ir, state: &mut State, destroy: bool) -> (Vec<Desired>, Vec<(String, String)>) {
+    let mut want = if destroy { Vec::new() } else { fg_deploy::desired(ir) };
+    let stale = crate::release::with_releases(&mut want, state);
+    for decl in &stale {
+        state.releases.remove(decl);
+    }
     let kept = state
         .releases
         .iter()
-        .filter(|(decl, _)| !stale.contains(decl))
         .map(|(decl, r)| (decl.strip_prefix("service.").unwrap_or(decl).to_string(), r.image.clone()))
         .collect();
-    Ok((fg_deploy::plan(&ir.app, &ir.env, &want, &state, &crate::immutable), kept))
+    (want, kept)
+}
+
+/// Connects, reads the data sources, checks what the source names outside the stack, and
+/// reads back every recorded resource (unless `run.refresh` is off).
+async fn prepare(
+    ir: &fg_ir::Ir,
+    run: &Run,
+    state: &State,
+    want: &[Desired],
+    needs: bool,
+) -> Result<(Arc<Aws>, Data, Option<Refresh>), Stop> {
+    let aws = Arc::new(Aws::connect(&run.target, ir.tags.clone().into_iter().collect()).await);
+    let data = aws.read_all_data(ir).await.map_err(|e| Stop::Error(e.message))?;
+    if needs {
+        let failures = preflight::check(&aws, ir, state, &data).await;
+        if !failures.is_empty() {
+            return Err(Stop::Preflight(failures));
+        }
+    }
+    let refresh = if run.refresh && !(state.resources.is_empty() && state.deposed.is_empty()) {
+        let r = fg_deploy::refresh(aws.clone(), state, &data, want, run.parallel.max(1)).await;
+        Some(r.map_err(|failures| {
+            let lines: Vec<String> = failures.iter().map(|(id, e)| format!("  {id}: {}", e.message)).collect();
+            Stop::Error(format!(
+                "cannot read {} resource(s) back from AWS (`--refresh=false` plans against the state alone):\n{}",
+                failures.len(),
+                lines.join("\n")
+            ))
+        })?)
+    } else {
+        None
+    };
+    Ok((aws, data, refresh))
+}
+
+/// The plan for the IR against the recorded state (without locking it) and what AWS has.
+pub async fn plan(ir: &fg_ir::Ir, run: &Run) -> Result<Planned, Stop> {
+    let mut state = fg_deploy::state::read(&run.state).map_err(|e| e.to_string())?.unwrap_or_default();
+    let (want, kept) = wanted(ir, &mut state, false);
+    let (aws, _, refresh) = prepare(ir, run, &state, &want, true).await?;
+    let plan = fg_deploy::plan(&ir.app, &ir.env, &want, &state, refresh.as_ref(), &Contract);
+    Ok(Planned { plan, kept, reads: aws.reads.load(Ordering::Relaxed) })
+}
+
+/// What changed outside fgc: AWS against the state, whatever the source says now.
+pub async fn drift(ir: &fg_ir::Ir, run: &Run) -> Result<DriftReport, Stop> {
+    let state = fg_deploy::state::read(&run.state).map_err(|e| e.to_string())?.unwrap_or_default();
+    let want = fg_deploy::desired(ir);
+    let run = Run { refresh: true, ..run.clone() };
+    let (_, _, refresh) = prepare(ir, &run, &state, &want, false).await?;
+    Ok(fg_deploy::refresh::report(&state, &refresh.unwrap_or_default()))
 }
 
 /// Plans, asks `confirm`, and applies. `destroy` plans the removal of everything.
@@ -65,24 +127,15 @@ pub async fn apply(
     confirm: &(dyn Fn(&Plan) -> bool + Send + Sync),
     events: &(dyn Fn(Event) + Send + Sync),
     progress: &(dyn Fn(crate::ecs::Progress) + Send + Sync),
-) -> Result<Report, String> {
+) -> Result<Report, Stop> {
     let (file, mut state) =
         StateFile::open(&run.state, || State::new(&ir.app, &ir.env, &ir.region)).map_err(|e| e.to_string())?;
-    let mut want: Vec<Desired> = if destroy { Vec::new() } else { fg_deploy::desired(ir) };
-    // Images released with `fgc deploy` stay until the source names a new one.
-    for stale in crate::release::with_releases(&mut want, &state) {
-        state.releases.remove(&stale);
-    }
-    let plan = fg_deploy::plan(&ir.app, &ir.env, &want, &state, &crate::immutable);
+    let (want, _) = wanted(ir, &mut state, destroy);
+    let (aws, data, refresh) = prepare(ir, run, &state, &want, !destroy).await?;
+    let reads = aws.reads.load(Ordering::Relaxed);
+    let plan = fg_deploy::plan(&ir.app, &ir.env, &want, &state, refresh.as_ref(), &Contract);
     if plan.is_empty() || !confirm(&plan) {
-        return Ok(Report { plan, outcome: None, calls: 0, wait: None });
-    }
-    let aws = Arc::new(Aws::connect(&run.target, ir.tags.clone().into_iter().collect()).await);
-    let mut data = Data::new();
-    if !destroy {
-        for r in ir.resources.iter().filter(|r| r.data) {
-            data.insert(r.id.clone(), aws.read_data(&r.kind).await.map_err(|e| e.message)?);
-        }
+        return Ok(Report { plan, outcome: None, calls: 0, reads, wait: None });
     }
     let families: Vec<String> = state
         .resources
@@ -90,8 +143,17 @@ pub async fn apply(
         .filter(|r| r.kind == "aws_ecs_task_definition")
         .filter_map(|r| r.outputs.get("family").cloned())
         .collect();
-    let (after, outcome) =
-        fg_deploy::apply(aws.clone(), &plan, &want, &data, state, &file, run.parallel.max(1), events).await;
+    // A blue/green service runs its old revision until CodeDeploy switches over, so that
+    // revision stays registered until the rollout below succeeds.
+    let blue_green: Vec<String> = state
+        .resources
+        .keys()
+        .filter_map(|id| id.strip_suffix("/deployment-group"))
+        .map(|decl| format!("{decl}/task"))
+        .collect();
+    let keep = |old: &Deposed| blue_green.contains(&old.id);
+    let settings = Settings { parallel: run.parallel.max(1), events, keep_deposed: &keep };
+    let (after, outcome) = fg_deploy::apply(aws.clone(), &plan, &want, &data, state, &file, &settings).await;
     // Revisions left behind by releases go with the stack.
     if destroy && matches!(outcome, Outcome::Done { .. }) {
         for family in &families {
@@ -116,57 +178,81 @@ pub async fn apply(
         }
         _ => None,
     };
-    // A blue/green service takes a new task definition through CodeDeploy: the service
-    // itself is not updated (its task definition is managed elsewhere).
+    let mut after = after;
     if matches!(outcome, Outcome::Done { .. }) && !destroy && !matches!(wait, Some(Err(_))) {
-        for c in plan
-            .changes
-            .iter()
-            .filter(|c| c.kind == "aws_ecs_task_definition" && matches!(c.action, fg_deploy::Action::Replace { .. }))
-        {
-            let Some(decl) = c.id.strip_suffix("/task") else { continue };
-            let (Some(group), Some(svc), Some(task)) = (
-                after.resources.get(&format!("{decl}/deployment-group")),
-                after.resources.get(&format!("{decl}/service")),
-                after.resources.get(&c.id),
-            ) else {
-                continue;
-            };
-            let name = decl.strip_prefix("service.").unwrap_or(decl);
-            let out = |d: &fg_deploy::Deployed, k: &str| d.outputs.get(k).cloned().unwrap_or_default();
-            let step = |s: crate::release::Step| match s {
-                crate::release::Step::DeploymentCreated { id } => progress(crate::ecs::Progress::Event {
-                    service: out(svc, "name"),
-                    message: format!("CodeDeploy deployment {id} started (blue/green)"),
-                }),
-                crate::release::Step::DeploymentStatus { status, detail } => progress(crate::ecs::Progress::Event {
-                    service: out(svc, "name"),
-                    message: format!("CodeDeploy: {status} {detail}").trim_end().to_string(),
-                }),
-                crate::release::Step::Ecs(p) => progress(p),
-                _ => {}
-            };
-            let result = crate::release::rollout(
-                &aws,
-                run,
-                (&out(group, "app_name"), &out(group, "deployment_group_name")),
-                (&out(svc, "cluster"), &svc.physical),
-                name,
-                &task.physical,
-                &step,
-            )
-            .await;
-            if result.is_err() {
-                wait = Some(result);
-                break;
-            }
-            if run.wait.is_some() {
-                wait.get_or_insert(Ok(()));
+        let rolled = blue_green_rollouts(&aws, run, &plan, &after, progress).await;
+        match rolled {
+            Err(e) => wait = Some(Err(e)),
+            Ok(any) => {
+                if any && run.wait.is_some() {
+                    wait.get_or_insert(Ok(()));
+                }
+                // The old revisions may go now that CodeDeploy runs the new ones.
+                if !after.deposed.is_empty() {
+                    // A failure is reported by its event; the revision stays recorded as
+                    // deposed, and the next apply deletes it.
+                    let (s, _) =
+                        fg_deploy::exec::finish_replacements(aws.clone(), after, &file, &|_| false, events).await;
+                    after = s;
+                }
             }
         }
     }
+    drop(after);
     let calls = aws.calls.load(Ordering::Relaxed);
-    Ok(Report { plan, outcome: Some(outcome), calls, wait })
+    Ok(Report { plan, outcome: Some(outcome), calls, reads, wait })
+}
+
+/// A blue/green service takes a new task definition through CodeDeploy: the service
+/// itself is not updated (its task definition is managed elsewhere). Returns whether any
+/// rollout ran.
+async fn blue_green_rollouts(
+    aws: &Aws,
+    run: &Run,
+    plan: &Plan,
+    after: &State,
+    progress: &(dyn Fn(crate::ecs::Progress) + Send + Sync),
+) -> Result<bool, fg_deploy::CloudError> {
+    let mut any = false;
+    let replaced = plan.changes.iter().filter(|c| {
+        c.kind == "aws_ecs_task_definition" && c.deposed.is_none() && matches!(c.action, fg_deploy::Action::Replace { .. })
+    });
+    for c in replaced {
+        let Some(decl) = c.id.strip_suffix("/task") else { continue };
+        let (Some(group), Some(svc), Some(task)) = (
+            after.resources.get(&format!("{decl}/deployment-group")),
+            after.resources.get(&format!("{decl}/service")),
+            after.resources.get(&c.id),
+        ) else {
+            continue;
+        };
+        let name = decl.strip_prefix("service.").unwrap_or(decl);
+        let out = |d: &fg_deploy::Deployed, k: &str| d.outputs.get(k).cloned().unwrap_or_default();
+        let step = |s: crate::release::Step| match s {
+            crate::release::Step::DeploymentCreated { id } => progress(crate::ecs::Progress::Event {
+                service: out(svc, "name"),
+                message: format!("CodeDeploy deployment {id} started (blue/green)"),
+            }),
+            crate::release::Step::DeploymentStatus { status, detail } => progress(crate::ecs::Progress::Event {
+                service: out(svc, "name"),
+                message: format!("CodeDeploy: {status} {detail}").trim_end().to_string(),
+            }),
+            crate::release::Step::Ecs(p) => progress(p),
+            _ => {}
+        };
+        crate::release::rollout(
+            aws,
+            run,
+            (&out(group, "app_name"), &out(group, "deployment_group_name")),
+            (&out(svc, "cluster"), &svc.physical),
+            name,
+            &task.physical,
+            &step,
+        )
+        .await?;
+        any = true;
+    }
+    Ok(any)
 }
 
 /// Rebuilds a lost (or partial) state from what AWS has: every resource of the IR is
@@ -177,10 +263,7 @@ pub async fn recover(ir: &fg_ir::Ir, run: &Run) -> Result<(usize, usize), String
     let (file, mut state) =
         StateFile::open(&run.state, || State::new(&ir.app, &ir.env, &ir.region)).map_err(|e| e.to_string())?;
     let aws = Aws::connect(&run.target, ir.tags.clone().into_iter().collect()).await;
-    let mut data = Data::new();
-    for r in ir.resources.iter().filter(|r| r.data) {
-        data.insert(r.id.clone(), aws.read_data(&r.kind).await.map_err(|e| e.message)?);
-    }
+    let data = aws.read_all_data(ir).await.map_err(|e| e.message)?;
     let want = fg_deploy::desired(ir);
     let order = fg_deploy::graph::order(want.iter().map(|d| (d.id.as_str(), d.depends_on.as_slice())));
     let by_id: std::collections::BTreeMap<&str, &Desired> = want.iter().map(|d| (d.id.as_str(), d)).collect();

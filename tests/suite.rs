@@ -69,12 +69,16 @@ fn error_corpus() {
     finish(failures);
 }
 
-/// Every code in the registry is exercised by at least one corpus program.
+/// Every code in the registry is exercised by at least one corpus program (or, for
+/// preflight, one stack against the emulator).
 #[test]
 fn every_code_is_tested() {
     let mut seen = std::collections::BTreeSet::new();
     let diags =
         files(&root().join("tests/errors"), "diag").into_iter().chain(files(&root().join("tests/policy"), "diag"));
+    // Preflight's codes come from AWS's answers: the moto test `preflight_refuses_before_anything_changes`
+    // (crates/fgc/tests/truth.rs) writes and checks these.
+    let diags = diags.chain(files(&root().join("tests/preflight"), "diag"));
     for path in diags {
         for line in std::fs::read_to_string(&path).unwrap_or_default().lines() {
             if let Some(code) = line.split_whitespace().next() {

@@ -22,12 +22,16 @@ mod changes;
 mod cloud;
 mod cloudwatch;
 mod codedeploy;
+#[cfg(test)]
+mod contract_tests;
 mod ec2;
 pub mod ecs;
 mod ecr;
 mod elbv2;
 mod errors;
 mod iam;
+#[cfg(test)]
+mod iam_tests;
 mod kms;
 mod logs;
 pub mod preflight;

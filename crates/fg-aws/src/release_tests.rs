@@ -11,7 +11,7 @@ use fg_deploy::{Deployed, State};
 use serde_json::{Value, json};
 
 use crate::release::{Released, Step, release, with_releases};
-use crate::run::Run;
+use crate::settings::Run;
 use crate::{Target, release::image_slot};
 
 type Answer = dyn Fn(&str, &Value, usize) -> Value + Send + Sync;
@@ -171,6 +171,7 @@ fn run(endpoint: String, state: std::path::PathBuf) -> Run {
         parallel: 1,
         wait: Some(Duration::from_secs(10)),
         poll: Duration::from_millis(10),
+        refresh: true,
     }
 }
 

@@ -1,8 +1,9 @@
 //! `fgc apply` against moto's server on 127.0.0.1 (started here; `pip install
 //! 'moto[server]==5.2.5'`): seed 002 and a 50-service stack. Reports wall time, AWS calls,
 //! the critical-path bound (graph depth × median time per resource) and the ratio of the
-//! two (target: at most 1.5), and the re-apply of the unchanged 50-service stack (target:
-//! under 1 s). Run with `cargo bench -p fg-bench --bench apply`.
+//! two (target: at most 1.5); then the refresh (`fgc plan`: every resource read back,
+//! wall time and reads), and the re-apply of the unchanged stack with refresh (its
+//! mutating calls must be 0) and without. Run with `cargo bench -p fg-bench --bench apply`.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -52,6 +53,7 @@ fn main() {
             parallel: std::env::var("FGC_BENCH_PARALLEL").ok().and_then(|p| p.parse().ok()).unwrap_or(8),
             wait: None,
             poll: Duration::from_secs(6),
+            refresh: true,
         };
         let started: Mutex<BTreeMap<String, Instant>> = Mutex::new(BTreeMap::new());
         let took: Mutex<BTreeMap<String, Duration>> = Mutex::new(BTreeMap::new());
@@ -67,7 +69,9 @@ fn main() {
             fg_deploy::Event::Failed { id, error } => eprintln!("{id}: {}", error.message),
         };
         let t = Instant::now();
-        let report = rt.block_on(fg_aws::run::apply(&ir, &run, false, &|_| true, &events, &|_| {})).expect("apply");
+        let report = rt
+            .block_on(fg_aws::run::apply(&ir, &run, false, &|_| true, &events, &|_| {}))
+            .unwrap_or_else(|e| panic!("{name}: apply stopped: {e:?}"));
         let wall = t.elapsed();
         let want = fg_deploy::desired(&ir);
         let depth = fg_deploy::graph::depth(want.iter().map(|d| (d.id.as_str(), d.depends_on.as_slice())));
@@ -92,15 +96,38 @@ fn main() {
             wall.as_secs_f64() / bound.as_secs_f64().max(1e-9),
             wall.as_secs_f64() / chain.as_secs_f64().max(1e-9),
         );
-        let t = Instant::now();
-        let again = rt.block_on(fg_aws::run::apply(&ir, &run, false, &|_| true, &|_| {}, &|_| {})).expect("re-apply");
+        // Refresh: every recorded resource read back, as `fgc plan` does; median of 5.
+        let mut times = Vec::new();
+        let mut reads = 0;
+        for _ in 0..5 {
+            let t = Instant::now();
+            let planned = rt.block_on(fg_aws::run::plan(&ir, &run)).unwrap_or_else(|e| panic!("{name}: plan: {e:?}"));
+            times.push(t.elapsed());
+            reads = planned.reads;
+            assert!(planned.plan.is_empty(), "{name}: drift right after apply:\n{}", fg_deploy::render(&planned.plan));
+        }
+        times.sort();
         println!(
-            "{name}: re-apply unchanged in {:.1?} ({} calls, plan empty: {})",
-            t.elapsed(),
-            again.calls,
-            again.plan.is_empty()
+            "{name}: refresh of {} resources in {:.2?} (median of 5, min {:.2?}), {reads} reads",
+            want.len(),
+            times[2],
+            times[0]
         );
-    }
+        for refresh in [true, false] {
+            let run = fg_aws::run::Run { refresh, ..run.clone() };
+            let t = Instant::now();
+            let again = rt
+                .block_on(fg_aws::run::apply(&ir, &run, false, &|_| true, &|_| {}, &|_| {}))
+                .unwrap_or_else(|e| panic!("{name}: re-apply: {e:?}"));
+            println!(
+                "{name}: re-apply unchanged (refresh {refresh}) in {:.1?}: {} reads, {} mutating calls, plan empty: {}",
+                t.elapsed(),
+                again.reads,
+                again.calls,
+                again.plan.is_empty()
+            );
+            assert_eq!(again.calls, 0, "{name}: an unchanged re-apply made mutating calls");
+        }
     let _ = moto.kill();
     let _ = moto.wait();
 }

@@ -570,14 +570,25 @@ fn plain(v: &Value, state: &State, data: &Data) -> Value {
         let found = state.resources.get(id).map(|d| &d.outputs).or_else(|| data.get(id));
         found.and_then(|o| o.get(attr)).cloned().unwrap_or_default()
     };
+    // A name repeated inside a block (two `step_adjustment`s, two `target_group`s) is a
+    // list of blocks, as the provider's schema has it: none of them may be lost.
     let pairs = |x: &Value| {
         let items = x.as_array().map(Vec::as_slice).unwrap_or_default();
-        Value::Object(
-            items
-                .iter()
-                .filter_map(|p| Some((p.get(0)?.as_str()?.to_string(), plain(p.get(1)?, state, data))))
-                .collect(),
-        )
+        let mut out = serde_json::Map::new();
+        let mut repeated = BTreeSet::new();
+        for (k, v) in items.iter().filter_map(|p| Some((p.get(0)?.as_str()?.to_string(), plain(p.get(1)?, state, data)))) {
+            match out.get_mut(&k) {
+                Some(Value::Array(list)) if repeated.contains(&k) => list.push(v),
+                Some(first) => {
+                    *first = Value::Array(vec![first.take(), v]);
+                    repeated.insert(k);
+                }
+                None => {
+                    out.insert(k, v);
+                }
+            }
+        }
+        Value::Object(out)
     };
     let (Some(kind), Some(x)) = (v.get("type").and_then(Value::as_str), v.get("value")) else {
         return Value::Null;

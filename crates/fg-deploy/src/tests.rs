@@ -637,3 +637,22 @@ async fn a_partial_update_records_only_what_was_applied() {
     drop(file);
     assert!(render(&p).contains("~ b = 1 -> 2") && !render(&p).contains("~ a ="), "{}", render(&p));
 }
+
+/// A name repeated inside a block is a list of blocks once resolved: none is lost (two
+/// step adjustments of one policy, two target groups of a blue/green pair).
+#[test]
+fn repeated_blocks_inside_a_block_all_resolve() {
+    let step = |lower: i64| json!({"type": "block", "value": [["metric_interval_lower_bound", {"type": "int", "value": lower}]]});
+    let d = Desired {
+        id: "p".into(),
+        kind: "aws_thing".into(),
+        attrs: json!([["config", {"type": "block", "value": [["step_adjustment", step(0)], ["step_adjustment", step(15)], ["cooldown", {"type": "int", "value": 60}]]}]]),
+        depends_on: vec![],
+        managed_elsewhere: vec![],
+    };
+    let r = exec::resolve(&d, &State::default(), &Data::new());
+    assert_eq!(
+        r.get("config"),
+        Some(&json!({"step_adjustment": [{"metric_interval_lower_bound": 0}, {"metric_interval_lower_bound": 15}], "cooldown": 60}))
+    );
+}

@@ -4,7 +4,8 @@
 //! `FG00xx` syntax, `FG01xx` names and references, `FG02xx` types and units,
 //! `FG03xx` AWS rules for networks, balancers and services, `FG04xx` scaling,
 //! `FG05xx` databases and secrets, `FG06xx` policy plugins, `FG07xx` APIs, image
-//! repositories and blue/green releases.
+//! repositories and blue/green releases, `FG08xx` preflight: what the source names outside
+//! the stack, looked up in AWS before `fgc plan` or `fgc apply` changes anything.
 
 /// A stable diagnostic code such as `FG0302`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -438,6 +439,50 @@ alarm fires after whole minutes of failed health checks (`rollback_unhealthy_aft
     TEST_PORT = "FG0722" "test-port-conflict"
 "A blue/green service's `test_port` adds a listener on each balancer that routes to it.
 The port must not be used by another listener or test listener of that balancer.";
+    CERTIFICATE_UNUSABLE = "FG0801" "certificate-unusable"
+"An HTTPS listener names an ACM certificate that does not exist, or is not issued yet
+(pending validation, expired, revoked, failed).
+
+Why: the balancer refuses the listener (`CertificateNotFound`, `UnsupportedCertificate`),
+after everything before it was created. fgc looks the certificate up before the first
+change and creates nothing.
+
+Fix: issue the certificate (validate its domain), or name one that is issued:
+    listener https { certificate = \"arn:aws:acm:eu-west-1:123456789012:certificate/…\" }";
+    CERTIFICATE_REGION = "FG0802" "certificate-in-another-region"
+"A balancer can only use an ACM certificate of its own region. The certificate's ARN
+names another one.
+
+Fix: request or import the certificate in the stack's region (CloudFront is the one
+service that takes certificates from us-east-1 only; balancers do not).";
+    PARAMETER_MISSING = "FG0803" "ssm-parameter-missing"
+"A secret comes from an SSM parameter that does not exist in the stack's region.
+
+Why: ECS starts no task whose secret it cannot read; the service would keep failing to
+start after a successful apply. Create the parameter (`aws ssm put-parameter`), or fix
+its name.";
+    SECRET_MISSING = "FG0804" "secret-missing"
+"A secret comes from a Secrets Manager secret that does not exist in the stack's region.
+
+Why: ECS starts no task whose secret it cannot read. Create the secret, or fix its name.";
+    SECRET_KEY_MISSING = "FG0805" "secret-key-missing"
+"`secret(\"name:key\")` takes one key of a secret whose value is a JSON object; the
+secret's value has no such key.
+
+Why: ECS fails the task at start with `ResourceInitializationError`. Add the key to the
+secret's value, or fix the key's name.";
+    IMAGE_MISSING = "FG0806" "image-missing"
+"The image names a repository of this region's ECR, or a tag or digest in it, that does
+not exist.
+
+Why: the tasks could not pull it, and the deployment would roll back (or never become
+stable). Push the image first (`docker push`), or name a tag that exists.";
+    ALARM_MISSING = "FG0807" "alarm-missing"
+"A blue/green deployment lists an existing CloudWatch alarm (`alarms = [...]`) that does
+not exist in the stack's region.
+
+Why: CodeDeploy would refuse the deployment group, or a rollback would never trigger.
+Create the alarm first, or fix its name.";
 }
 
 #[cfg(test)]

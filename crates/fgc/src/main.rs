@@ -1,6 +1,9 @@
 //! `fgc`: the command line. A thin layer: it reads files, calls the compiler crates and
 //! turns their results into output and exit codes. It holds no compiler logic.
 
+mod deploy;
+mod preflight;
+
 use fgc::render;
 
 use std::io::IsTerminal;
@@ -52,7 +55,9 @@ enum Command {
         #[arg(long = "policy", value_name = "FILE")]
         policies: Vec<PathBuf>,
     },
-    /// Show what `apply` would change: the IR against the recorded state.
+    /// Show what `apply` would change: the source against the recorded state and what
+    /// AWS has now (changes made outside fgc shown as such). Exit status 0 when nothing
+    /// would change, 2 when something would, 1 on failure.
     Plan {
         /// The entry file of the stack.
         file: PathBuf,
@@ -61,6 +66,10 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Report only what changed outside fgc (AWS against the state), for scheduled
+        /// checks: exit status 0 when AWS matches, 2 when it does not.
+        #[arg(long)]
+        drift: bool,
     },
     /// Deploy a stack through the AWS SDK: plan, confirm, apply. Exit status 0 when
     /// nothing changed, 2 when changes were applied, 1 on failure.
@@ -203,6 +212,10 @@ struct DeployArgs {
     /// Send every AWS call to this endpoint, such as an emulator's.
     #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
+    /// Read every deployed resource back from AWS before planning, so that changes made
+    /// outside fgc are seen; `--refresh=false` plans against the state alone.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    refresh: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -245,6 +258,18 @@ impl Host for FsHost {
     }
 }
 
+/// Writes to standard output; a reader that went away (`fgc build --emit ir | head`) ends
+/// the program quietly instead of the panic `print!` would raise.
+fn print_out(text: &str) {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    if let Err(e) = o.write_all(text.as_bytes()).and_then(|()| o.flush())
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
 fn color_enabled() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
@@ -254,19 +279,19 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { files, env, format, policies } => check(&files, env, format, &policies),
         Command::Build { file, env, out, emit, policies } => build(&file, env, &out, emit, &policies),
-        Command::Plan { file, deploy, format } => plan(&file, &deploy, format),
+        Command::Plan { file, deploy, format, drift } => deploy::plan(&file, &deploy, format, drift),
         Command::Apply { file, deploy, auto_approve, parallel, no_wait, wait_timeout } => {
             let wait = (!no_wait).then(|| std::time::Duration::from_secs(wait_timeout));
-            apply(&file, &deploy, auto_approve, parallel, false, wait)
+            deploy::apply(&file, &deploy, auto_approve, parallel, false, wait)
         }
         Command::Deploy { file, service, image, deploy, no_wait, wait_timeout } => {
             let wait = (!no_wait).then(|| std::time::Duration::from_secs(wait_timeout));
-            release(&file, &deploy, &service, &image, wait)
+            deploy::release(&file, &deploy, &service, &image, wait)
         }
         Command::Destroy { file, deploy, auto_approve, parallel } => {
-            apply(&file, &deploy, auto_approve, parallel, true, None)
+            deploy::apply(&file, &deploy, auto_approve, parallel, true, None)
         }
-        Command::State { command: StateCommand::Recover { file, deploy } } => recover(&file, &deploy),
+        Command::State { command: StateCommand::Recover { file, deploy } } => deploy::recover(&file, &deploy),
         Command::Graph { file, env, format, level, out } => graph(&file, env, format, level, out.as_deref()),
         Command::Fmt { paths, check } => fmt(&paths, check),
         Command::Lsp => {
@@ -353,7 +378,7 @@ fn check(files: &[PathBuf], env: Option<String>, format: Format, policies: &[Pat
             let color = color_enabled();
             let mut all = Vec::new();
             for a in &results {
-                print!("{}", render::human(&a.sources, &a.diagnostics, color));
+                print_out(&render::human(&a.sources, &a.diagnostics, color));
                 all.extend(a.diagnostics.iter().cloned());
             }
             if all.is_empty() {
@@ -369,12 +394,12 @@ fn check(files: &[PathBuf], env: Option<String>, format: Format, policies: &[Pat
                 .flat_map(|a| a.diagnostics.iter().map(|d| render::json_diagnostic(&a.sources, d)))
                 .collect();
             let errors = diags.iter().filter(|d| d["severity"] == "error").count();
-            let out = serde_json::json!({
+            let json = serde_json::json!({
                 "diagnostics": diags,
                 "errors": errors,
                 "warnings": diags.len() - errors,
             });
-            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            print_out(&(serde_json::to_string_pretty(&json).unwrap_or_default() + "\n"));
         }
     }
     if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
@@ -462,7 +487,7 @@ fn build(file: &Path, env: Option<String>, out: &Path, emit: Emit, policies: &[P
     }
     let ir = fg_ir::lower(&a.model, &a.sources);
     if emit == Emit::Ir {
-        println!("{}", serde_json::to_string_pretty(&ir).unwrap_or_default());
+        print_out(&(serde_json::to_string_pretty(&ir).unwrap_or_default() + "\n"));
         return ExitCode::SUCCESS;
     }
     let files = fg_terraform::emit(&ir);
@@ -482,309 +507,6 @@ fn build(file: &Path, env: Option<String>, out: &Path, emit: Emit, policies: &[P
         Err(e) => {
             eprintln!("error: cannot write to `{}`: {e}", out.display());
             ExitCode::from(1)
-        }
-    }
-}
-
-/// Checks the stack (policies included) and lowers it for `plan`, `apply`, `destroy`.
-fn lower_for_deploy(
-    file: &Path,
-    args: &DeployArgs,
-) -> Result<(fg_check::model::Model, fg_ir::Ir, fg_aws::run::Run), ExitCode> {
-    let opts = Options { env: args.env.clone(), all_envs: false };
-    let mut a = analyze(&FsHost, &file.to_string_lossy(), &opts);
-    run_policies(&mut a, &[]);
-    if !a.diagnostics.is_empty() {
-        eprint!("{}", render::human(&a.sources, &a.diagnostics, color_enabled()));
-    }
-    if a.has_errors() {
-        eprintln!("{}; nothing deployed", render::summary(&a.diagnostics));
-        return Err(ExitCode::from(1));
-    }
-    let ir = fg_ir::lower(&a.model, &a.sources);
-    let state = args.state.clone().unwrap_or_else(|| fg_aws::run::default_state_path(file, &ir.app, &ir.env));
-    let target = fg_aws::Target {
-        region: args.region.clone().unwrap_or_else(|| ir.region.clone()),
-        profile: args.profile.clone(),
-        endpoint: args.endpoint_url.clone(),
-        credentials: None,
-    };
-    let run = fg_aws::run::Run { target, state, parallel: 8, wait: None, poll: std::time::Duration::from_secs(6) };
-    Ok((a.model, ir, run))
-}
-
-fn plan(file: &Path, args: &DeployArgs, format: Format) -> ExitCode {
-    let (_, ir, run) = match lower_for_deploy(file, args) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
-    match fg_aws::run::plan(&ir, &run.state) {
-        Ok((p, kept)) => {
-            match format {
-                Format::Human => {
-                    print!("{}", fg_deploy::render(&p));
-                    for (service, image) in kept {
-                        println!(
-                            "`{service}` keeps {image}, released with `fgc deploy`; a new image in the source replaces it."
-                        );
-                    }
-                }
-                Format::Json => println!("{}", serde_json::to_string_pretty(&p).unwrap_or_default()),
-            }
-            if p.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) }
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
-    }
-}
-
-fn runtime() -> Option<tokio::runtime::Runtime> {
-    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(r) => Some(r),
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            None
-        }
-    }
-}
-
-fn recover(file: &Path, args: &DeployArgs) -> ExitCode {
-    let (_, ir, run) = match lower_for_deploy(file, args) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
-    let Some(rt) = runtime() else { return ExitCode::from(1) };
-    match rt.block_on(fg_aws::run::recover(&ir, &run)) {
-        Ok((found, total)) => {
-            println!(
-                "recovered {found} of {total} resources of `{}` ({}) into {}; `fgc apply` creates the rest",
-                ir.app,
-                ir.env,
-                run.state.display()
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
-    }
-}
-
-fn apply(
-    file: &Path,
-    args: &DeployArgs,
-    auto_approve: bool,
-    parallel: usize,
-    destroy: bool,
-    wait: Option<std::time::Duration>,
-) -> ExitCode {
-    let (_, ir, mut run) = match lower_for_deploy(file, args) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
-    run.parallel = parallel;
-    run.wait = wait;
-    let Some(runtime) = runtime() else { return ExitCode::from(1) };
-    let confirm = move |p: &fg_deploy::Plan| {
-        print!("{}", fg_deploy::render(p));
-        if auto_approve {
-            return true;
-        }
-        print!("\nApply these changes to `{}` ({})? Only `yes` is accepted: ", p.app, p.env);
-        let _ = std::io::Write::flush(&mut std::io::stdout());
-        let mut answer = String::new();
-        let _ = std::io::stdin().read_line(&mut answer);
-        answer.trim() == "yes"
-    };
-    let display = Progress::new();
-    let events = |e: fg_deploy::Event| display.event(e);
-    let progress = |p: fg_aws::ecs::Progress| display.service(p);
-    let report = runtime.block_on(fg_aws::run::apply(&ir, &run, destroy, &confirm, &events, &progress));
-    match report {
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
-        Ok(r) => match r.outcome {
-            None if r.plan.is_empty() => {
-                print!("{}", fg_deploy::render(&r.plan));
-                ExitCode::SUCCESS
-            }
-            None => {
-                println!("Nothing changed.");
-                ExitCode::from(1)
-            }
-            Some(fg_deploy::Outcome::Done { changed }) => {
-                println!("\nApplied: {changed} resources changed with {} AWS calls.", r.calls);
-                match r.wait {
-                    Some(Err(e)) => {
-                        eprintln!("error: {}", e.message);
-                        if let Some(h) = e.help {
-                            eprintln!("  help: {h}");
-                        }
-                        ExitCode::from(1)
-                    }
-                    Some(Ok(())) => {
-                        println!("Every changed service is stable.");
-                        ExitCode::from(2)
-                    }
-                    None => ExitCode::from(2),
-                }
-            }
-            Some(fg_deploy::Outcome::Failed { changed, failures }) => {
-                eprintln!("\n{changed} resources changed; {} failed:", failures.len());
-                for (id, e) in failures {
-                    eprintln!("  × {id}: {}", e.message);
-                    if let Some(h) = e.help {
-                        eprintln!("    help: {h}");
-                    }
-                }
-                eprintln!("The state records what was done; run `fgc apply` again to continue.");
-                ExitCode::from(1)
-            }
-            Some(fg_deploy::Outcome::State(e)) => {
-                eprintln!("error: {e}");
-                ExitCode::from(1)
-            }
-        },
-    }
-}
-
-fn release(file: &Path, args: &DeployArgs, service: &str, image: &str, wait: Option<std::time::Duration>) -> ExitCode {
-    use fg_aws::release::{Released, Step};
-    use fg_check::image::{PullProblem, parse, pull_problem};
-    // An image the tasks cannot pull would be registered, fail, and roll back minutes from
-    // now. A malformed one is refused before the stack is even read.
-    let refuse = |problem: PullProblem| {
-        eprintln!("error: {}", problem.reason(service, image));
-        eprintln!("  help: {}", problem.help(service));
-        ExitCode::from(1)
-    };
-    if let Err(e) = parse(image) {
-        return refuse(PullProblem::Malformed(e));
-    }
-    let (model, ir, mut run) = match lower_for_deploy(file, args) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
-    if let Some(problem) = model.service(service).and_then(|s| pull_problem(&model, s, image)) {
-        return refuse(problem);
-    }
-    run.wait = wait;
-    let Some(runtime) = runtime() else { return ExitCode::from(1) };
-    let display = Progress::new();
-    let on = |step: Step| match step {
-        Step::Current { task_definition, image } => {
-            display.line(format!("`{service}` runs {image} ({task_definition})"))
-        }
-        Step::Registered { task_definition } => display.line(format!("registered {task_definition}")),
-        Step::Updated => display.line(format!("updated service `{service}` (rolling)")),
-        Step::DeploymentCreated { id } => display.line(format!("started CodeDeploy deployment {id} (blue/green)")),
-        Step::DeploymentStatus { status, detail } if detail.is_empty() => display.line(format!("deployment: {status}")),
-        Step::DeploymentStatus { status, detail } => display.line(format!("deployment: {status} ({detail})")),
-        Step::Ecs(p) => display.service(p),
-        Step::RollingBack { reason } => display.line(format!("rolling back: {reason}")),
-    };
-    match runtime.block_on(fg_aws::release::release(&ir, &run, service, image, &on)) {
-        Ok(Released::Unchanged { image }) => {
-            println!("Nothing to do: `{service}` already runs {image}.");
-            ExitCode::SUCCESS
-        }
-        Ok(Released::Done { calls, waited, .. }) => {
-            let how = if waited { "; it is stable" } else { "; not waiting for the rollout" };
-            println!("Released {image} to `{service}` with {calls} AWS calls{how}.");
-            ExitCode::from(2)
-        }
-        Err(e) => {
-            eprintln!("error: {}", e.message);
-            if let Some(h) = e.help {
-                eprintln!("  help: {h}");
-            }
-            ExitCode::from(1)
-        }
-    }
-}
-
-/// Progress of an apply: bars on a terminal (indicatif), plain lines otherwise, so that
-/// logs keep every step.
-struct Progress {
-    bars: Option<indicatif::MultiProgress>,
-    resources: std::sync::Mutex<Option<indicatif::ProgressBar>>,
-    services: std::sync::Mutex<std::collections::BTreeMap<String, indicatif::ProgressBar>>,
-}
-
-impl Progress {
-    fn new() -> Progress {
-        let bars = std::io::stderr().is_terminal().then(indicatif::MultiProgress::new);
-        Progress { bars, resources: Default::default(), services: Default::default() }
-    }
-
-    fn line(&self, text: String) {
-        match &self.bars {
-            Some(m) => {
-                let _ = m.println(text);
-            }
-            None => println!("{text}"),
-        }
-    }
-
-    fn event(&self, e: fg_deploy::Event) {
-        let Some(m) = &self.bars else {
-            match e {
-                fg_deploy::Event::Finished { id, .. } => println!("  done    {id}"),
-                fg_deploy::Event::Failed { id, error } => eprintln!("  failed  {id}: {}", error.message),
-                fg_deploy::Event::Started { .. } => {}
-            }
-            return;
-        };
-        let mut bar = self.resources.lock().unwrap_or_else(|p| p.into_inner());
-        let bar = bar.get_or_insert_with(|| {
-            let b = m.add(indicatif::ProgressBar::new(0));
-            b.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} {bar:30} {pos}/{len} {wide_msg}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            b
-        });
-        match e {
-            fg_deploy::Event::Started { id, .. } => {
-                bar.inc_length(1);
-                bar.set_message(id);
-            }
-            fg_deploy::Event::Finished { id, .. } => {
-                bar.inc(1);
-                let _ = m.println(format!("  done    {id}"));
-            }
-            fg_deploy::Event::Failed { id, error } => {
-                bar.inc(1);
-                let _ = m.println(format!("  failed  {id}: {}", error.message));
-            }
-        }
-    }
-
-    fn service(&self, p: fg_aws::ecs::Progress) {
-        match p {
-            fg_aws::ecs::Progress::Event { service, message } => self.line(format!("  event   {service}: {message}")),
-            fg_aws::ecs::Progress::Tasks { service, running, desired } => match &self.bars {
-                None => println!("  waiting {service}: {running}/{desired} tasks running"),
-                Some(m) => {
-                    let mut bars = self.services.lock().unwrap_or_else(|p| p.into_inner());
-                    let bar = bars.entry(service.clone()).or_insert_with(|| {
-                        let b = m.add(indicatif::ProgressBar::new(desired.max(0) as u64));
-                        b.set_style(
-                            indicatif::ProgressStyle::with_template("{spinner} {bar:30} {pos}/{len} tasks  {msg}")
-                                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-                        );
-                        b.set_message(service);
-                        b
-                    });
-                    bar.set_length(desired.max(0) as u64);
-                    bar.set_position(running.max(0) as u64);
-                }
-            },
         }
     }
 }
@@ -812,7 +534,7 @@ fn graph(file: &Path, env: Option<String>, format: GraphFormat, level: GraphLeve
     let text = fg_graph::render(&a.model, &ir, format, level);
     match out {
         None => {
-            print!("{text}");
+            print_out(&text);
             ExitCode::SUCCESS
         }
         Some(path) => match std::fs::write(path, &text) {
@@ -871,7 +593,7 @@ fn explain(code: Option<&str>) -> ExitCode {
         }
         Some(code) => match fg_diag::codes::lookup(code) {
             Some(info) => {
-                println!("{} ({})\n\n{}", info.code, info.name, info.explanation);
+                print_out(&format!("{} ({})\n\n{}\n", info.code, info.name, info.explanation));
                 ExitCode::SUCCESS
             }
             None => {

@@ -48,30 +48,30 @@ import botocore.exceptions
 
 M = "moto 5.2.5 (site-packages/moto/"
 
-# (kind, attr) pairs moto 5.2.5 does not return, each with the source that shows it.
+# (kind, attr) pairs moto 5.2.5 does not return, each with the source that shows it. A
+# pair is skipped only when the answer lacks it: moto's UpdateService, for one, keeps every
+# parameter it is given (ecs/models.py update_service, lines 1702-1741, setattr of each),
+# so after an update the service's deployment configuration is read back and compared.
+CREATE_SERVICE = "ecs/responses.py create_service, lines 288-319; ecs/models.py Service.__init__, lines 472-566): "
+NO_DEPLOYMENT_CONFIGS = (
+    "codedeploy/responses.py, lines 101-280, and urls.py): no CreateDeploymentConfig or GetDeploymentConfig "
+    "(moto answers 500), so no custom deployment configuration exists to read"
+)
 MOTO_GAPS = {
-    ("aws_ecs_service", "capacity_provider_strategy"): M
-    + "ecs/responses.py create_service, lines 288-319): CreateService reads no capacityProviderStrategy and Service keeps none",
-    ("aws_ecs_service", "deployment_circuit_breaker"): M
-    + "ecs/responses.py create_service, lines 288-319): CreateService reads no deploymentConfiguration",
-    ("aws_ecs_service", "deployment_minimum_healthy_percent"): M
-    + "ecs/responses.py create_service, lines 288-319): CreateService reads no deploymentConfiguration",
-    ("aws_ecs_service", "deployment_maximum_percent"): M
-    + "ecs/responses.py create_service, lines 288-319): CreateService reads no deploymentConfiguration",
-    ("aws_ecs_service", "health_check_grace_period_seconds"): M
-    + "ecs/responses.py create_service, lines 288-319): CreateService reads no healthCheckGracePeriodSeconds",
-    ("aws_ecs_service", "enable_ecs_managed_tags"): M
-    + "ecs/responses.py create_service, lines 288-319; ecs/models.py Service.__init__, lines 472-566): enableECSManagedTags is neither read nor kept",
-    ("aws_codedeploy_deployment_config", "deployment_config_name"): M
-    + "codedeploy/responses.py, urls.py): no CreateDeploymentConfig/GetDeploymentConfig (answers 500), no custom deployment configs",
-    ("aws_codedeploy_deployment_config", "compute_platform"): M
-    + "codedeploy/responses.py, urls.py): no CreateDeploymentConfig/GetDeploymentConfig (answers 500), no custom deployment configs",
-    ("aws_codedeploy_deployment_config", "traffic_routing_config"): M
-    + "codedeploy/responses.py, urls.py): no CreateDeploymentConfig/GetDeploymentConfig (answers 500), no custom deployment configs",
+    ("aws_ecs_service", "capacity_provider_strategy"): M + CREATE_SERVICE + "CreateService reads no capacityProviderStrategy",
+    ("aws_ecs_service", "deployment_circuit_breaker"): M + CREATE_SERVICE + "CreateService reads no deploymentConfiguration",
+    ("aws_ecs_service", "deployment_minimum_healthy_percent"): M + CREATE_SERVICE + "CreateService reads no deploymentConfiguration",
+    ("aws_ecs_service", "deployment_maximum_percent"): M + CREATE_SERVICE + "CreateService reads no deploymentConfiguration",
+    ("aws_ecs_service", "health_check_grace_period_seconds"): M + CREATE_SERVICE + "CreateService reads no healthCheckGracePeriodSeconds",
+    ("aws_ecs_service", "enable_ecs_managed_tags"): M + CREATE_SERVICE + "CreateService reads no enableECSManagedTags",
+    ("aws_codedeploy_deployment_config", "deployment_config_name"): M + NO_DEPLOYMENT_CONFIGS,
+    ("aws_codedeploy_deployment_config", "compute_platform"): M + NO_DEPLOYMENT_CONFIGS,
+    ("aws_codedeploy_deployment_config", "traffic_routing_config"): M + NO_DEPLOYMENT_CONFIGS,
     ("aws_codedeploy_deployment_group", "alarm_configuration"): M
     + 'codedeploy/responses.py _deployment_group_info, line 37): GetDeploymentGroup answers "alarmConfiguration": {}  # TODO',
     ("aws_appautoscaling_target", "tags"): M
-    + "applicationautoscaling/responses.py, lines 46-58 and urls.py): RegisterScalableTarget reads no Tags and there is no ListTagsForResource",
+    + "applicationautoscaling/responses.py register_scalable_target, lines 46-58, reads no Tags; there is no "
+    "ListTagsForResource in responses.py or urls.py; _build_target, lines 197-208, has no tags)",
 }
 
 # Arguments of the delete call, kept by no AWS API (fgc reads them back from its state).

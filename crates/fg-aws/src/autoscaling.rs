@@ -9,6 +9,8 @@
 
 use std::collections::HashMap;
 
+use aws_sdk_applicationautoscaling::config::interceptors::InterceptorContext;
+use aws_sdk_applicationautoscaling::config::retry::{ClassifyRetry, RetryAction};
 use aws_sdk_applicationautoscaling::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_applicationautoscaling::types::{
     AdjustmentType, MetricAggregationType, MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension,
@@ -526,7 +528,9 @@ pub(crate) async fn read(
 /// (an emulator answers with a 5xx page, not an AWS error): not compared, rather than
 /// reported as none.
 async fn target_tags(aws: &Aws, arn: &str) -> Result<Option<Value>, CloudError> {
-    match aws.scaling.list_tags_for_resource().resource_arn(arn).send().await {
+    let call = aws.scaling.list_tags_for_resource().resource_arn(arn).customize();
+    let once = aws_sdk_applicationautoscaling::Config::builder().retry_classifier(PageIsNotAws);
+    match call.config_override(once).send().await {
         Ok(out) => {
             let tags = out.tags().into_iter().flatten().map(|(k, v)| (k.as_str(), v.as_str()));
             Ok(Some(tag_object(tags)))
@@ -539,6 +543,23 @@ async fn target_tags(aws: &Aws, arn: &str) -> Result<Option<Value>, CloudError> 
 fn not_aws<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
     let code = e.as_service_error().and_then(|s| s.code());
     code.is_none() && matches!(e, SdkError::ServiceError(_) | SdkError::ResponseError(_))
+}
+
+/// An HTML error page is not retried: AWS answers JSON, so it is an emulator's "not
+/// implemented" (retrying it 8 times would make every read of a target take half a minute).
+#[derive(Debug)]
+struct PageIsNotAws;
+
+impl ClassifyRetry for PageIsNotAws {
+    fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
+        let html =
+            ctx.response().and_then(|r| r.headers().get("content-type")).is_some_and(|t| t.starts_with("text/html"));
+        if html { RetryAction::RetryForbidden } else { RetryAction::NoActionIndicated }
+    }
+
+    fn name(&self) -> &'static str {
+        "HTML error page is not AWS"
+    }
 }
 
 fn tracking_json(c: &TargetTrackingScalingPolicyConfiguration) -> Value {
@@ -583,10 +604,10 @@ fn step_json(c: &StepScalingPolicyConfiguration) -> Value {
         .map(|a| {
             let mut step = json!({"scaling_adjustment": a.scaling_adjustment()});
             if let Some(b) = a.metric_interval_lower_bound() {
-                step["metric_interval_lower_bound"] = json!(b);
+                step["metric_interval_lower_bound"] = json!(bound(b));
             }
             if let Some(b) = a.metric_interval_upper_bound() {
-                step["metric_interval_upper_bound"] = json!(b);
+                step["metric_interval_upper_bound"] = json!(bound(b));
             }
             step
         })
@@ -594,4 +615,9 @@ fn step_json(c: &StepScalingPolicyConfiguration) -> Value {
     // Repeated blocks: one is the block itself.
     o["step_adjustment"] = if steps.len() == 1 { steps.remove(0) } else { Value::Array(steps) };
     o
+}
+
+/// A step bound as the IR writes it: text, without a fraction when whole (`15`, `12.5`).
+fn bound(x: f64) -> String {
+    if x.fract() == 0.0 { format!("{}", x as i64) } else { x.to_string() }
 }

@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 use fg_deploy::{AttrChange, Resolved};
 use serde_json::Value;
 
+/// The tags to set (key, value) and the keys to remove.
+pub(crate) type TagChange = (Vec<(String, String)>, Vec<String>);
+
 pub(crate) struct Changes<'a> {
     list: &'a [AttrChange],
     applied: Vec<String>,
@@ -48,7 +51,7 @@ impl<'a> Changes<'a> {
     /// The tags to set and the keys to remove when `tags` or `tags_all` changed: the
     /// resource's whole set (so what was edited outside comes back), and the keys it
     /// carries now (as AWS has them when they drifted, else as applied) that it should not.
-    pub(crate) fn tags(&self, r: &Resolved) -> Option<(Vec<(String, String)>, Vec<String>)> {
+    pub(crate) fn tags(&self, r: &Resolved) -> Option<TagChange> {
         if !self.any(&["tags", "tags_all"]) {
             return None;
         }
@@ -87,12 +90,23 @@ mod tests {
     use serde_json::json;
 
     fn change(name: &str, before: Value, live: Option<Value>) -> AttrChange {
-        AttrChange { name: name.into(), before: Some(before), after: None, forces_replacement: false, origin: Origin::Source, live }
+        AttrChange {
+            name: name.into(),
+            before: Some(before),
+            after: None,
+            forces_replacement: false,
+            origin: Origin::Source,
+            live,
+        }
     }
 
     #[test]
     fn removed_tags_are_the_ones_carried_now_and_not_wanted() {
-        let r = Resolved { id: "x".into(), kind: "aws_vpc".into(), attrs: vec![("tags_all".into(), json!({"a": "1", "fgc:id": "x"}))] };
+        let r = Resolved {
+            id: "x".into(),
+            kind: "aws_vpc".into(),
+            attrs: vec![("tags_all".into(), json!({"a": "1", "fgc:id": "x"}))],
+        };
         let before = json!({"type": "map", "value": [["a", {"type": "str", "value": "0"}], ["team", {"type": "str", "value": "blue"}]]});
         let list = [change("tags_all", before.clone(), None)];
         let (set, removed) = Changes::new(&list).tags(&r).unwrap();

@@ -9,9 +9,7 @@ use fg_deploy::{
 
 use crate::changes::Changes;
 use crate::errors::unsupported;
-use crate::{
-    Aws, apigateway, autoscaling, cloudwatch, codedeploy, ec2, ecr, ecs, elbv2, iam, kms, logs, rds,
-};
+use crate::{Aws, apigateway, autoscaling, cloudwatch, codedeploy, ec2, ecr, ecs, elbv2, iam, kms, logs, rds};
 
 /// The AWS services fgc calls, one module each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

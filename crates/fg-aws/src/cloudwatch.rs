@@ -166,7 +166,7 @@ pub(crate) async fn delete(aws: &Aws, have: &Deployed) -> Result<(), CloudError>
     if have.kind != "aws_cloudwatch_metric_alarm" {
         return Err(unsupported(&have.kind));
     }
-    // DeleteAlarms succeeds for names that do not exist; the markers are for emulators.
+    // An alarm already gone: AWS answers ResourceNotFound.
     let result = aws
         .cloudwatch
         .delete_alarms()
@@ -190,7 +190,7 @@ pub(crate) async fn read(
     let Some(a) = find(aws, &have.physical).await? else { return Ok(None) };
     let mut seen = Seen::new();
     seen.opt("alarm_name", a.alarm_name());
-    or_null(&mut seen, recorded, "alarm_description", a.alarm_description());
+    seen.or_null(recorded, "alarm_description", a.alarm_description());
     seen.opt("namespace", a.namespace());
     seen.opt("metric_name", a.metric_name());
     seen.opt("statistic", a.statistic().map(|x| x.as_str()));
@@ -215,16 +215,4 @@ pub(crate) async fn read(
         seen.put("tags_all", tag_object(out.tags().iter().filter_map(|t| Some((t.key()?, t.value()?)))));
     }
     Ok(seen.done())
-}
-
-/// AWS has none where fgc applied one: null, so that a removal made outside fgc shows as
-/// drift (an attribute left out is not compared).
-fn or_null<T: Into<serde_json::Value>>(seen: &mut Seen, recorded: &Resolved, name: &str, v: Option<T>) {
-    match v {
-        Some(v) => {
-            seen.put(name, v);
-        }
-        None if recorded.get(name).is_some() => seen.0.push((name.into(), serde_json::Value::Null)),
-        None => {}
-    }
 }

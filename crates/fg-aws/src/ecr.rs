@@ -146,7 +146,12 @@ async fn put_policy(aws: &Aws, r: &Resolved) -> Result<(), CloudError> {
     Ok(())
 }
 
-pub(crate) async fn update(aws: &Aws, r: &Resolved, have: &Deployed, ch: &mut Changes<'_>) -> Result<Created, CloudError> {
+pub(crate) async fn update(
+    aws: &Aws,
+    r: &Resolved,
+    have: &Deployed,
+    ch: &mut Changes<'_>,
+) -> Result<Created, CloudError> {
     match r.kind.as_str() {
         "aws_ecr_repository" => {
             let name = have.physical.as_str();
@@ -235,7 +240,12 @@ pub(crate) async fn delete(aws: &Aws, have: &Deployed) -> Result<(), CloudError>
     deleted(result, &["RepositoryNotFound", "LifecyclePolicyNotFound"])
 }
 
-pub(crate) async fn read(aws: &Aws, have: &Deployed, rec: &Resolved, _: &State) -> Result<Option<Observed>, CloudError> {
+pub(crate) async fn read(
+    aws: &Aws,
+    have: &Deployed,
+    rec: &Resolved,
+    _: &State,
+) -> Result<Option<Observed>, CloudError> {
     let mut seen = Seen::new();
     match have.kind.as_str() {
         "aws_ecr_repository" => {
@@ -244,7 +254,10 @@ pub(crate) async fn read(aws: &Aws, have: &Deployed, rec: &Resolved, _: &State) 
             // MUTABLE, no scan on push and AES256 are what ECR gives a repository whose
             // source does not say: not drift then.
             let mutable = repo.image_tag_mutability().map(|m| m.as_str());
-            seen.opt("image_tag_mutability", mutable.filter(|m| *m != "MUTABLE" || rec.get("image_tag_mutability").is_some()));
+            seen.opt(
+                "image_tag_mutability",
+                mutable.filter(|m| *m != "MUTABLE" || rec.get("image_tag_mutability").is_some()),
+            );
             let scan = repo.image_scanning_configuration().map(|c| c.scan_on_push());
             if scan == Some(true) || rec.get("image_scanning_configuration").is_some() {
                 seen.opt("image_scanning_configuration", scan.map(|x| json!({"scan_on_push": x})));

@@ -368,7 +368,12 @@ pub(crate) async fn create(aws: &Aws, r: &Resolved) -> Result<Created, CloudErro
     }
 }
 
-pub(crate) async fn update(aws: &Aws, r: &Resolved, have: &Deployed, ch: &mut Changes<'_>) -> Result<Created, CloudError> {
+pub(crate) async fn update(
+    aws: &Aws,
+    r: &Resolved,
+    have: &Deployed,
+    ch: &mut Changes<'_>,
+) -> Result<Created, CloudError> {
     let arn = have.physical.as_str();
     match r.kind.as_str() {
         "aws_lb" => {
@@ -643,7 +648,9 @@ pub(crate) async fn read(aws: &Aws, have: &Deployed, _: &Resolved, _: &State) ->
                 let (Some(k), Some(v)) = (a.key(), a.value()) else { continue };
                 match k {
                     "idle_timeout.timeout_seconds" => seen.put("idle_timeout", v.parse::<i64>().ok()),
-                    "routing.http.drop_invalid_header_fields.enabled" => seen.put("drop_invalid_header_fields", v == "true"),
+                    "routing.http.drop_invalid_header_fields.enabled" => {
+                        seen.put("drop_invalid_header_fields", v == "true")
+                    }
                     "deletion_protection.enabled" => seen.put("enable_deletion_protection", v == "true"),
                     _ => &mut seen,
                 };
@@ -703,8 +710,12 @@ pub(crate) async fn read(aws: &Aws, have: &Deployed, _: &Resolved, _: &State) ->
             seen.opt("load_balancer_arn", l.load_balancer_arn());
             seen.opt("port", l.port());
             seen.opt("protocol", l.protocol().map(|p| p.as_str()));
-            seen.opt("ssl_policy", l.ssl_policy());
-            seen.opt("certificate_arn", l.certificates().first().and_then(|c| c.certificate_arn()));
+            // A policy and a certificate belong to TLS listeners only (moto reports a
+            // default policy on plain HTTP ones too).
+            if matches!(l.protocol(), Some(ProtocolEnum::Https | ProtocolEnum::Tls)) {
+                seen.opt("ssl_policy", l.ssl_policy());
+                seen.opt("certificate_arn", l.certificates().first().and_then(|c| c.certificate_arn()));
+            }
             for a in l.default_actions() {
                 seen.put("default_action", action_json(a));
             }

@@ -273,7 +273,7 @@ pub(crate) async fn read(
             seen.put("name", role.role_name());
             seen.opt("assume_role_policy", role.assume_role_policy_document().map(decode));
             // IAM reports no description, or an empty one once cleared, when none is set.
-            or_null(&mut seen, recorded, "description", role.description().filter(|d| !d.is_empty()));
+            seen.or_null(recorded, "description", role.description().filter(|d| !d.is_empty()));
             seen.put("tags_all", tag_object(role.tags().iter().map(|t| (t.key(), t.value()))));
         }
         "aws_iam_role_policy" => {
@@ -318,18 +318,6 @@ fn decode(text: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-/// AWS has none where fgc applied one: null, so that a removal made outside fgc shows as
-/// drift (an attribute left out is not compared).
-fn or_null<T: Into<serde_json::Value>>(seen: &mut Seen, recorded: &Resolved, name: &str, v: Option<T>) {
-    match v {
-        Some(v) => {
-            seen.put(name, v);
-        }
-        None if recorded.get(name).is_some() => seen.0.push((name.into(), serde_json::Value::Null)),
-        None => {}
-    }
 }
 
 #[cfg(test)]

@@ -219,7 +219,7 @@ pub(crate) async fn read(
     }
     let mut seen = Seen::new();
     // KMS reports an empty description when none was set.
-    or_null(&mut seen, recorded, "description", meta.description().filter(|d| !d.is_empty()));
+    seen.or_null(recorded, "description", meta.description().filter(|d| !d.is_empty()));
     // A key created without a policy has KMS's default one, which the source does not write.
     if recorded.get("policy").is_some() {
         let policy = aws
@@ -247,16 +247,4 @@ pub(crate) async fn read(
     let tags = tags_of(aws, id).await?;
     seen.put("tags_all", tag_object(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))));
     Ok(seen.done())
-}
-
-/// AWS has none where fgc applied one: null, so that a removal made outside fgc shows as
-/// drift (an attribute left out is not compared).
-fn or_null<T: Into<serde_json::Value>>(seen: &mut Seen, recorded: &Resolved, name: &str, v: Option<T>) {
-    match v {
-        Some(v) => {
-            seen.put(name, v);
-        }
-        None if recorded.get(name).is_some() => seen.0.push((name.into(), serde_json::Value::Null)),
-        None => {}
-    }
 }

@@ -25,8 +25,8 @@ mod codedeploy;
 #[cfg(test)]
 mod contract_tests;
 mod ec2;
-pub mod ecs;
 mod ecr;
+pub mod ecs;
 mod elbv2;
 mod errors;
 mod iam;

@@ -201,8 +201,8 @@ pub(crate) async fn read(
     let mut seen = Seen::new();
     seen.opt("name", g.log_group_name());
     // Absent when the logs are kept forever, as when the source sets no retention.
-    or_null(&mut seen, recorded, "retention_in_days", g.retention_in_days());
-    or_null(&mut seen, recorded, "kms_key_id", g.kms_key_id());
+    seen.or_null(recorded, "retention_in_days", g.retention_in_days());
+    seen.or_null(recorded, "kms_key_id", g.kms_key_id());
     let tags = aws
         .logs
         .list_tags_for_resource()
@@ -213,16 +213,4 @@ pub(crate) async fn read(
     let tags = tags.tags().into_iter().flatten().map(|(k, v)| (k.as_str(), v.as_str()));
     seen.put("tags_all", tag_object(tags));
     Ok(seen.done())
-}
-
-/// AWS has none where fgc applied one: null, so that a removal made outside fgc shows as
-/// drift (an attribute left out is not compared).
-fn or_null<T: Into<serde_json::Value>>(seen: &mut Seen, recorded: &Resolved, name: &str, v: Option<T>) {
-    match v {
-        Some(v) => {
-            seen.put(name, v);
-        }
-        None if recorded.get(name).is_some() => seen.0.push((name.into(), serde_json::Value::Null)),
-        None => {}
-    }
 }

@@ -47,12 +47,20 @@ pub struct Failure {
     pub detail: String,
 }
 
-/// Checks every outside reference of the IR. References to resources of the stack that
-/// do not exist yet are not checked (an image of a repository this apply creates).
-pub async fn check(aws: &Aws, ir: &fg_ir::Ir, state: &State, data: &Data) -> Vec<Failure> {
-    let want = fg_deploy::desired(ir);
+/// Checks the outside references of what the plan sends (`changing`: the ids it creates,
+/// updates or replaces; what stays as it is was accepted before and is not sent again).
+/// References to resources of the stack that do not exist yet are not checked (an image
+/// of a repository this apply creates).
+pub async fn check(
+    aws: &Aws,
+    ir: &fg_ir::Ir,
+    want: &[Desired],
+    changing: &std::collections::BTreeSet<&str>,
+    state: &State,
+    data: &Data,
+) -> Vec<Failure> {
     let mut failures = Vec::new();
-    for d in &want {
+    for d in want.iter().filter(|d| changing.contains(d.id.as_str())) {
         let Some(res) = ir.get(&d.id) else { continue };
         let r = fg_deploy::exec::resolve(d, state, data);
         let fail = |problem, value: &str, detail: String| Failure {
@@ -70,8 +78,12 @@ pub async fn check(aws: &Aws, ir: &fg_ir::Ir, state: &State, data: &Data) -> Vec
             }
             // Values that name resources not created yet resolve to nothing and are skipped.
             "aws_ecs_task_definition" => {
-                for (value, problem, detail) in containers(aws, &r).await {
-                    failures.push(fail(problem, &value, detail));
+                // Containers sharing an image or a secret make one failure, not several.
+                let mut seen = std::collections::BTreeSet::new();
+                for (value, problem, detail) in containers(aws, &r, state).await {
+                    if seen.insert((value.clone(), format!("{problem:?}"))) {
+                        failures.push(fail(problem, &value, detail));
+                    }
                 }
             }
             "aws_codedeploy_deployment_group" => {
@@ -98,29 +110,48 @@ async fn certificate(aws: &Aws, arn: &str) -> Option<(Problem, String)> {
     match aws.acm.describe_certificate().certificate_arn(arn).send().await {
         Ok(out) => {
             let status = out.certificate().and_then(|c| c.status()).map(|s| s.as_str().to_string()).unwrap_or_default();
-            (status != "ISSUED").then(|| (Problem::CertificateNotIssued(status.clone()), format!("its status is {status}")))
+            (status != "ISSUED")
+                .then_some((Problem::CertificateNotIssued(status.clone()), format!("its status is {status}")))
         }
         Err(e) => {
             let e = crate::error("acm:DescribeCertificate", e);
-            missing(&e.message).then(|| (Problem::CertificateMissing, e.message))
+            missing(&e.message).then_some((Problem::CertificateMissing, e.message))
         }
     }
 }
 
 /// AWS said the thing does not exist (rather than that it may not be read).
 fn missing(message: &str) -> bool {
-    ["NotFound", "ResourceNotFoundException", "ParameterNotFound", "ImageNotFound", "RepositoryNotFound", "does not exist"]
-        .iter()
-        .any(|m| message.contains(m))
+    [
+        "NotFound",
+        "ResourceNotFoundException",
+        "ParameterNotFound",
+        "ImageNotFound",
+        "RepositoryNotFound",
+        "does not exist",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
 }
 
-/// The secrets and images of a task definition's containers.
-async fn containers(aws: &Aws, r: &Resolved) -> Vec<(String, Problem, String)> {
+/// The secrets and images of a task definition's containers. What a resource of the stack
+/// provides (the secret RDS keeps a database's password in) is the stack's own.
+async fn containers(aws: &Aws, r: &Resolved, state: &State) -> Vec<(String, Problem, String)> {
+    let own: std::collections::BTreeSet<&str> = state
+        .resources
+        .values()
+        .flat_map(|d| d.outputs.values())
+        .map(String::as_str)
+        .filter(|v| v.starts_with("arn:"))
+        .collect();
     let defs: Value = serde_json::from_str(r.str("container_definitions").unwrap_or("[]")).unwrap_or_default();
     let mut out = Vec::new();
     for c in defs.as_array().map(Vec::as_slice).unwrap_or_default() {
         for s in field(c, "secrets").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default() {
             let from = field(s, "valueFrom").and_then(Value::as_str).unwrap_or_default();
+            if own.iter().any(|o| from.starts_with(o)) {
+                continue;
+            }
             if let Some(problem) = secret(aws, from).await {
                 out.push(problem);
             }
@@ -142,32 +173,40 @@ async fn secret(aws: &Aws, from: &str) -> Option<(String, Problem, String)> {
     match service {
         "ssm" => {
             let name = rest.strip_prefix("parameter")?;
-            let shown = name.trim_start_matches('/').to_string();
+            // The ARN drops the leading slash of a hierarchical name; the source has it.
+            let shown = if name.trim_start_matches('/').contains('/') {
+                format!("/{}", name.trim_start_matches('/'))
+            } else {
+                name.trim_start_matches('/').to_string()
+            };
             match aws.ssm.get_parameter().name(from).send().await {
                 Ok(_) => None,
                 Err(e) => {
                     let e = crate::error("ssm:GetParameter", e);
-                    missing(&e.message).then(|| (shown, Problem::ParameterMissing, e.message))
+                    missing(&e.message).then_some((shown, Problem::ParameterMissing, e.message))
                 }
             }
         }
         "secretsmanager" => {
-            // `secret:NAME[-suffix][:KEY::]`
-            let tail = from.split_once(":secret:")?.1;
+            // `secret:NAME[-suffix][:KEY::]`: the secret by its (possibly partial) ARN,
+            // which Secrets Manager resolves either way; a name with the random suffix
+            // would not be found.
+            let (prefix, tail) = from.split_once(":secret:")?;
             let mut fields = tail.split(':');
             let name = fields.next()?.to_string();
             let key = fields.next().filter(|k| !k.is_empty()).map(str::to_string);
-            match aws.secrets.describe_secret().secret_id(&name).send().await {
+            let id = format!("{prefix}:secret:{name}");
+            match aws.secrets.describe_secret().secret_id(&id).send().await {
                 Err(e) => {
                     let e = crate::error("secretsmanager:DescribeSecret", e);
-                    return missing(&e.message).then(|| (name, Problem::SecretMissing, e.message));
+                    return missing(&e.message).then_some((name, Problem::SecretMissing, e.message));
                 }
                 Ok(_) if key.is_none() => return None,
                 Ok(_) => {}
             }
             let key = key?;
             // Reading the value may not be allowed to the deployer: then the key is not checked.
-            let value = aws.secrets.get_secret_value().secret_id(&name).send().await.ok()?;
+            let value = aws.secrets.get_secret_value().secret_id(&id).send().await.ok()?;
             let text = value.secret_string()?;
             let has = serde_json::from_str::<Value>(text).ok().is_some_and(|v| field(&v, &key).is_some());
             (!has).then(|| (key.clone(), Problem::SecretKeyMissing(key), format!("the value of `{name}` has no key")))

@@ -1,7 +1,7 @@
 //! `fgc plan`, `fgc apply` and `fgc destroy` without the command line: state, refresh
-//! (what AWS has now), preflight (what the source names outside the stack), plan,
-//! confirmation (asked of the caller), execution, the wait for services, and the blue/green
-//! rollout of a new revision through CodeDeploy.
+//! (what AWS has now), plan, preflight (what the plan sends that names something outside
+//! the stack), confirmation (asked of the caller), execution, the wait for services, and
+//! the blue/green rollout of a new revision through CodeDeploy.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -68,23 +68,16 @@ fn wanted(ir: &fg_ir::Ir, state: &mut State, destroy: bool) -> (Vec<Desired>, Ve
     (want, kept)
 }
 
-/// Connects, reads the data sources, checks what the source names outside the stack, and
-/// reads back every recorded resource (unless `run.refresh` is off).
+/// Connects, reads the data sources, and reads back every recorded resource (unless
+/// `run.refresh` is off).
 async fn prepare(
     ir: &fg_ir::Ir,
     run: &Run,
     state: &State,
     want: &[Desired],
-    needs: bool,
 ) -> Result<(Arc<Aws>, Data, Option<Refresh>), Stop> {
     let aws = Arc::new(Aws::connect(&run.target, ir.tags.clone().into_iter().collect()).await);
     let data = aws.read_all_data(ir).await.map_err(|e| Stop::Error(e.message))?;
-    if needs {
-        let failures = preflight::check(&aws, ir, state, &data).await;
-        if !failures.is_empty() {
-            return Err(Stop::Preflight(failures));
-        }
-    }
     let refresh = if run.refresh && !(state.resources.is_empty() && state.deposed.is_empty()) {
         let r = fg_deploy::refresh(aws.clone(), state, &data, want, run.parallel.max(1)).await;
         Some(r.map_err(|failures| {
@@ -101,12 +94,32 @@ async fn prepare(
     Ok((aws, data, refresh))
 }
 
+/// The plan, once what it sends that names something outside the stack was looked up.
+async fn planned(
+    aws: &Aws,
+    ir: &fg_ir::Ir,
+    want: &[Desired],
+    state: &State,
+    data: &Data,
+    refresh: Option<&Refresh>,
+) -> Result<Plan, Stop> {
+    let plan = fg_deploy::plan(&ir.app, &ir.env, want, state, refresh, &Contract);
+    let changing: std::collections::BTreeSet<&str> = plan
+        .changes
+        .iter()
+        .filter(|c| !matches!(c.action, fg_deploy::Action::Delete))
+        .map(|c| c.id.as_str())
+        .collect();
+    let failures = preflight::check(aws, ir, want, &changing, state, data).await;
+    if failures.is_empty() { Ok(plan) } else { Err(Stop::Preflight(failures)) }
+}
+
 /// The plan for the IR against the recorded state (without locking it) and what AWS has.
 pub async fn plan(ir: &fg_ir::Ir, run: &Run) -> Result<Planned, Stop> {
     let mut state = fg_deploy::state::read(&run.state).map_err(|e| e.to_string())?.unwrap_or_default();
     let (want, kept) = wanted(ir, &mut state, false);
-    let (aws, _, refresh) = prepare(ir, run, &state, &want, true).await?;
-    let plan = fg_deploy::plan(&ir.app, &ir.env, &want, &state, refresh.as_ref(), &Contract);
+    let (aws, data, refresh) = prepare(ir, run, &state, &want).await?;
+    let plan = planned(&aws, ir, &want, &state, &data, refresh.as_ref()).await?;
     Ok(Planned { plan, kept, reads: aws.reads.load(Ordering::Relaxed) })
 }
 
@@ -115,7 +128,7 @@ pub async fn drift(ir: &fg_ir::Ir, run: &Run) -> Result<DriftReport, Stop> {
     let state = fg_deploy::state::read(&run.state).map_err(|e| e.to_string())?.unwrap_or_default();
     let want = fg_deploy::desired(ir);
     let run = Run { refresh: true, ..run.clone() };
-    let (_, _, refresh) = prepare(ir, &run, &state, &want, false).await?;
+    let (_, _, refresh) = prepare(ir, &run, &state, &want).await?;
     Ok(fg_deploy::refresh::report(&state, &refresh.unwrap_or_default()))
 }
 
@@ -131,9 +144,9 @@ pub async fn apply(
     let (file, mut state) =
         StateFile::open(&run.state, || State::new(&ir.app, &ir.env, &ir.region)).map_err(|e| e.to_string())?;
     let (want, _) = wanted(ir, &mut state, destroy);
-    let (aws, data, refresh) = prepare(ir, run, &state, &want, !destroy).await?;
+    let (aws, data, refresh) = prepare(ir, run, &state, &want).await?;
     let reads = aws.reads.load(Ordering::Relaxed);
-    let plan = fg_deploy::plan(&ir.app, &ir.env, &want, &state, refresh.as_ref(), &Contract);
+    let plan = planned(&aws, ir, &want, &state, &data, refresh.as_ref()).await?;
     if plan.is_empty() || !confirm(&plan) {
         return Ok(Report { plan, outcome: None, calls: 0, reads, wait: None });
     }
@@ -215,7 +228,9 @@ async fn blue_green_rollouts(
 ) -> Result<bool, fg_deploy::CloudError> {
     let mut any = false;
     let replaced = plan.changes.iter().filter(|c| {
-        c.kind == "aws_ecs_task_definition" && c.deposed.is_none() && matches!(c.action, fg_deploy::Action::Replace { .. })
+        c.kind == "aws_ecs_task_definition"
+            && c.deposed.is_none()
+            && matches!(c.action, fg_deploy::Action::Replace { .. })
     });
     for c in replaced {
         let Some(decl) = c.id.strip_suffix("/task") else { continue };

@@ -101,6 +101,19 @@ impl Seen {
         self
     }
 
+    /// An attribute AWS may lack: when it does while fgc applied one, null, so that a
+    /// removal made outside fgc shows as drift (an attribute left out is not compared).
+    pub(crate) fn or_null<T: Into<Value>>(&mut self, recorded: &Resolved, name: &str, v: Option<T>) -> &mut Self {
+        match v {
+            Some(v) => self.put(name, v),
+            None if recorded.get(name).is_some() => {
+                self.0.push((name.to_string(), Value::Null));
+                self
+            }
+            None => self,
+        }
+    }
+
     pub(crate) fn done(&mut self) -> Option<Vec<(String, Value)>> {
         Some(std::mem::take(&mut self.0))
     }

@@ -41,7 +41,7 @@ fn main() {
         let dir =
             std::env::temp_dir().join(format!("fgc-bench-apply-{}-{}", std::process::id(), name.replace(' ', "-")));
         let _ = std::fs::remove_dir_all(&dir);
-        let run = fg_aws::run::Run {
+        let run = fg_aws::Run {
             target: fg_aws::Target {
                 region: ir.region.clone(),
                 profile: None,
@@ -114,7 +114,7 @@ fn main() {
             times[0]
         );
         for refresh in [true, false] {
-            let run = fg_aws::run::Run { refresh, ..run.clone() };
+            let run = fg_aws::Run { refresh, ..run.clone() };
             let t = Instant::now();
             let again = rt
                 .block_on(fg_aws::run::apply(&ir, &run, false, &|_| true, &|_| {}, &|_| {}))
@@ -128,6 +128,7 @@ fn main() {
             );
             assert_eq!(again.calls, 0, "{name}: an unchanged re-apply made mutating calls");
         }
+    }
     let _ = moto.kill();
     let _ = moto.wait();
 }

@@ -154,8 +154,9 @@ pub async fn apply<C: Cloud>(
     let state = Arc::new(Mutex::new(state));
     let mut changed = 0;
     let mut failures = Vec::new();
-    let create_first =
-        |c: &&crate::plan::Change| matches!(c.action, Action::Replace { create_first: true, .. }) && c.deposed.is_none();
+    let create_first = |c: &&crate::plan::Change| {
+        matches!(c.action, Action::Replace { create_first: true, .. }) && c.deposed.is_none()
+    };
 
     // Phase 1: deletes, dependents first; those still in use by what stays wait for phase 3.
     let deletes: BTreeSet<String> = plan
@@ -215,12 +216,8 @@ pub async fn apply<C: Cloud>(
     }
 
     // Phase 2: creates and updates, dependencies first.
-    let todo: BTreeMap<&str, &crate::plan::Change> = plan
-        .changes
-        .iter()
-        .filter(|c| !matches!(c.action, Action::Delete))
-        .map(|c| (c.id.as_str(), c))
-        .collect();
+    let todo: BTreeMap<&str, &crate::plan::Change> =
+        plan.changes.iter().filter(|c| !matches!(c.action, Action::Delete)).map(|c| (c.id.as_str(), c)).collect();
     let by_id: BTreeMap<&str, &Desired> = want.iter().map(|d| (d.id.as_str(), d)).collect();
     let blockers: BTreeMap<String, BTreeSet<String>> = todo
         .keys()
@@ -230,7 +227,7 @@ pub async fn apply<C: Cloud>(
         })
         .collect();
     let data = Arc::new(data.clone());
-    let want: Arc<BTreeMap<String, (Desired, Option<Vec<AttrChange>>)>> = Arc::new(
+    let want: Arc<Todo> = Arc::new(
         todo.values()
             .filter_map(|c| {
                 let changes = match &c.action {
@@ -260,14 +257,18 @@ pub async fn apply<C: Cloud>(
                 };
                 match (changes, have) {
                     (Some(changes), Some(have)) => {
-                        let uncovered = crate::contract::uncovered(&*cloud, &d.kind, changes.iter().map(|c| c.name.as_str()));
+                        let uncovered =
+                            crate::contract::uncovered(&*cloud, &d.kind, changes.iter().map(|c| c.name.as_str()));
                         if !uncovered.is_empty() {
                             return Step::failed(Record::Nothing, not_covered(&d.kind, &uncovered));
                         }
                         // Nothing to send: fgc itself (or another resource) applies these.
                         let spec = cloud.contract(&d.kind);
                         let elsewhere = |c: &AttrChange| {
-                            matches!(spec.and_then(|k| k.handling(&c.name)), Some(crate::contract::Handling::Elsewhere(_)))
+                            matches!(
+                                spec.and_then(|k| k.handling(&c.name)),
+                                Some(crate::contract::Handling::Elsewhere(_))
+                            )
                         };
                         if changes.iter().all(elsewhere) {
                             let c = Created { physical: have.physical.clone(), outputs: have.outputs.clone() };
@@ -375,7 +376,10 @@ fn not_covered(kind: &str, attrs: &[String]) -> CloudError {
     let list = attrs.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
     CloudError {
         message: format!("fgc cannot change {list} of `{kind}` in place: no call applies it"),
-        help: Some("this is a defect of fgc's backend; nothing was changed. `fgc build` and Terraform can apply this change".into()),
+        help: Some(
+            "this is a defect of fgc's backend; nothing was changed. `fgc build` and Terraform can apply this change"
+                .into(),
+        ),
     }
 }
 
@@ -396,6 +400,10 @@ fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
 fn snapshot(state: &Mutex<State>) -> State {
     lock(state).clone()
 }
+
+/// Phase 2's work by id: the resource as wanted, and its changes when it is updated
+/// (`None`: created, recreated or the new half of a replacement).
+type Todo = BTreeMap<String, (Desired, Option<Vec<AttrChange>>)>;
 
 /// What one resource's operation leaves in the state.
 enum Record {
@@ -576,7 +584,9 @@ fn plain(v: &Value, state: &State, data: &Data) -> Value {
         let items = x.as_array().map(Vec::as_slice).unwrap_or_default();
         let mut out = serde_json::Map::new();
         let mut repeated = BTreeSet::new();
-        for (k, v) in items.iter().filter_map(|p| Some((p.get(0)?.as_str()?.to_string(), plain(p.get(1)?, state, data)))) {
+        for (k, v) in
+            items.iter().filter_map(|p| Some((p.get(0)?.as_str()?.to_string(), plain(p.get(1)?, state, data))))
+        {
             match out.get_mut(&k) {
                 Some(Value::Array(list)) if repeated.contains(&k) => list.push(v),
                 Some(first) => {

@@ -371,4 +371,3 @@ fn refs_by_attr(attrs: &Value) -> Vec<(String, Vec<String>)> {
     }
     out
 }
-

@@ -67,7 +67,8 @@ pub async fn refresh<C: Cloud>(
     let sem = Arc::new(tokio::sync::Semaphore::new(parallel.max(1)));
     let mut reads: JoinSet<(String, Result<Option<Observed>, CloudError>)> = JoinSet::new();
     for (id, have) in &state.resources {
-        let recorded = Resolved { id: id.clone(), kind: have.kind.clone(), attrs: resolve_attrs(&have.attrs, &state, data) };
+        let recorded =
+            Resolved { id: id.clone(), kind: have.kind.clone(), attrs: resolve_attrs(&have.attrs, &state, data) };
         let (cloud, state, sem, id, have) = (cloud.clone(), state.clone(), sem.clone(), id.clone(), have.clone());
         reads.spawn(async move {
             let _permit = sem.acquire().await;
@@ -90,7 +91,8 @@ pub async fn refresh<C: Cloud>(
         failures.sort_by(|a, b| a.0.cmp(&b.0));
         return Err(failures);
     }
-    let ignored: BTreeMap<&str, &[String]> = want.iter().map(|d| (d.id.as_str(), d.managed_elsewhere.as_slice())).collect();
+    let ignored: BTreeMap<&str, &[String]> =
+        want.iter().map(|d| (d.id.as_str(), d.managed_elsewhere.as_slice())).collect();
     let mut drift = BTreeMap::new();
     for (id, observed) in &live {
         let Some(have) = state.resources.get(id) else { continue };

@@ -157,6 +157,8 @@ pub fn brief(v: &Value) -> String {
             }
             return text;
         }
+        // Blocks, maps, lists and documents as the plain JSON they stand for.
+        (Some("json" | "map" | "block" | "list"), Some(_)) => untag(v),
         _ => v.clone(),
     };
     let text = inner.to_string();

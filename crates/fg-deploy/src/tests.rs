@@ -243,7 +243,10 @@ async fn creates_everything_then_nothing_changes() {
     assert_eq!(state.resources.len(), 10);
     // The service was created with its subnets' ids resolved.
     assert_eq!(fake.live.lock().unwrap().len(), 10);
-    assert_eq!(fake.of("service")[0].attrs[0].1, json!(["phys-subnet/0-1", "phys-subnet/1-1", "phys-subnet/2-1", "phys-subnet/3-1"]));
+    assert_eq!(
+        fake.of("service")[0].attrs[0].1,
+        json!(["phys-subnet/0-1", "phys-subnet/1-1", "phys-subnet/2-1", "phys-subnet/3-1"])
+    );
     let before = fake.mutating.load(Ordering::SeqCst);
     let (p, outcome) = run(&fake, &stack("10.0.0.0/16", 2), &path).await;
     assert!(p.is_empty(), "{}", render(&p));
@@ -595,7 +598,9 @@ async fn an_interrupted_create_first_replacement_converges() {
 async fn an_update_nothing_would_send_fails_by_name() {
     let path = temp("uncovered");
     let fake = Arc::new(Fake::default());
-    let thing = |extra: &str, v: i64| vec![res("x", json!([["a", {"type": "int", "value": 1}], [extra, {"type": "int", "value": v}]]), &[])];
+    let thing = |extra: &str, v: i64| {
+        vec![res("x", json!([["a", {"type": "int", "value": 1}], [extra, {"type": "int", "value": v}]]), &[])]
+    };
     run(&fake, &thing("mystery", 1), &path).await;
     let before = fake.mutating.load(Ordering::SeqCst);
     let (_, outcome) = run(&fake, &thing("mystery", 2), &path).await;
@@ -625,7 +630,8 @@ async fn a_partial_update_records_only_what_was_applied() {
         vec![res("x", json!([["a", {"type": "int", "value": a}], ["b", {"type": "int", "value": b}]]), &[])]
     };
     run(&ok, &thing(1, 1), &path).await;
-    let failing = Arc::new(Fake { fail_on: Some("b"), live: Mutex::new(ok.live.lock().unwrap().clone()), ..Fake::default() });
+    let failing =
+        Arc::new(Fake { fail_on: Some("b"), live: Mutex::new(ok.live.lock().unwrap().clone()), ..Fake::default() });
     let (_, outcome) = run(&failing, &thing(2, 2), &path).await;
     assert!(matches!(outcome, Outcome::Failed { .. }), "{outcome:?}");
     let s = state::read(&path).unwrap().unwrap();
@@ -653,6 +659,8 @@ fn repeated_blocks_inside_a_block_all_resolve() {
     let r = exec::resolve(&d, &State::default(), &Data::new());
     assert_eq!(
         r.get("config"),
-        Some(&json!({"step_adjustment": [{"metric_interval_lower_bound": 0}, {"metric_interval_lower_bound": 15}], "cooldown": 60}))
+        Some(
+            &json!({"step_adjustment": [{"metric_interval_lower_bound": 0}, {"metric_interval_lower_bound": 15}], "cooldown": 60})
+        )
     );
 }

@@ -59,7 +59,8 @@ fn stopped(stop: fg_aws::run::Stop, sources: &SourceMap, format: Format) -> Exit
                     eprintln!("{}; nothing changed", render::summary(&diags));
                 }
                 Format::Json => {
-                    let list: Vec<serde_json::Value> = diags.iter().map(|d| render::json_diagnostic(sources, d)).collect();
+                    let list: Vec<serde_json::Value> =
+                        diags.iter().map(|d| render::json_diagnostic(sources, d)).collect();
                     let out = serde_json::json!({"diagnostics": list, "errors": list.len(), "warnings": 0});
                     println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
                 }
@@ -218,7 +219,13 @@ pub(crate) fn apply(
     }
 }
 
-pub(crate) fn release(file: &Path, args: &DeployArgs, service: &str, image: &str, wait: Option<std::time::Duration>) -> ExitCode {
+pub(crate) fn release(
+    file: &Path,
+    args: &DeployArgs,
+    service: &str,
+    image: &str,
+    wait: Option<std::time::Duration>,
+) -> ExitCode {
     use fg_aws::release::{Released, Step};
     use fg_check::image::{PullProblem, parse, pull_problem};
     // An image the tasks cannot pull would be registered, fail, and roll back minutes from
@@ -353,4 +360,3 @@ impl Progress {
         }
     }
 }
-

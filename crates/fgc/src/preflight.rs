@@ -20,23 +20,47 @@ pub fn diagnostic(sources: &SourceMap, f: &Failure) -> Diagnostic {
 }
 
 fn certificate_missing(span: Span, arn: &str, detail: &str) -> Diagnostic {
-    Diagnostic::error(codes::CERTIFICATE_UNUSABLE, span, format!("the certificate `{arn}` does not exist"), "not in ACM")
-        .with_help(format!("ACM answered: {detail}. Request or import it in ACM, or name an issued certificate"))
+    Diagnostic::error(
+        codes::CERTIFICATE_UNUSABLE,
+        span,
+        format!("the certificate `{arn}` does not exist"),
+        "not in ACM",
+    )
+    .with_help(format!("ACM answered: {detail}. Request or import it in ACM, or name an issued certificate"))
 }
 
 fn certificate_not_issued(span: Span, status: &str) -> Diagnostic {
-    Diagnostic::error(codes::CERTIFICATE_UNUSABLE, span, format!("the certificate is not issued: its status is {status}"), "not issued")
-        .with_help("a balancer takes only issued certificates: complete the certificate's DNS or email validation, or renew it")
+    Diagnostic::error(
+        codes::CERTIFICATE_UNUSABLE,
+        span,
+        format!("the certificate is not issued: its status is {status}"),
+        "not issued",
+    )
+    .with_help(
+        "a balancer takes only issued certificates: complete the certificate's DNS or email validation, or renew it",
+    )
 }
 
 fn certificate_region(span: Span, region: &str, detail: &str) -> Diagnostic {
-    Diagnostic::error(codes::CERTIFICATE_REGION, span, format!("the certificate is in {region}, not in the balancer's region"), detail)
-        .with_help("request or import the certificate in the stack's region")
+    Diagnostic::error(
+        codes::CERTIFICATE_REGION,
+        span,
+        format!("the certificate is in {region}, not in the balancer's region"),
+        detail,
+    )
+    .with_help("request or import the certificate in the stack's region")
 }
 
 fn parameter_missing(span: Span, name: &str) -> Diagnostic {
-    Diagnostic::error(codes::PARAMETER_MISSING, span, format!("the SSM parameter `{name}` does not exist"), "no such parameter")
-        .with_help("create it (`aws ssm put-parameter --type SecureString …`) or fix the name: tasks could not start without it")
+    Diagnostic::error(
+        codes::PARAMETER_MISSING,
+        span,
+        format!("the SSM parameter `{name}` does not exist"),
+        "no such parameter",
+    )
+    .with_help(
+        "create it (`aws ssm put-parameter --type SecureString …`) or fix the name: tasks could not start without it",
+    )
 }
 
 fn secret_missing(span: Span, name: &str) -> Diagnostic {
@@ -55,8 +79,13 @@ fn image_missing(span: Span, image: &str, detail: &str) -> Diagnostic {
 }
 
 fn alarm_missing(span: Span, name: &str) -> Diagnostic {
-    Diagnostic::error(codes::ALARM_MISSING, span, format!("the CloudWatch alarm `{name}` does not exist"), "no such alarm")
-        .with_help("create the alarm first, or fix its name")
+    Diagnostic::error(
+        codes::ALARM_MISSING,
+        span,
+        format!("the CloudWatch alarm `{name}` does not exist"),
+        "no such alarm",
+    )
+    .with_help("create the alarm first, or fix its name")
 }
 
 /// The span of the text the failure names, inside its declaration, or else the first
@@ -68,9 +97,7 @@ fn place(sources: &SourceMap, f: &Failure) -> Span {
     let needle = f.value.as_str();
     let found = (!needle.is_empty())
         .then(|| {
-            text.get(start..end)
-                .and_then(|decl| decl.find(needle).map(|i| start + i))
-                .or_else(|| text.find(needle))
+            text.get(start..end).and_then(|decl| decl.find(needle).map(|i| start + i)).or_else(|| text.find(needle))
         })
         .flatten();
     match found {

@@ -102,12 +102,17 @@ fn every_stack_round_trips_through_aws() {
     for env in ["staging", "prod"] {
         stacks.push(("canary-api".into(), canary.clone(), Some(env)));
     }
-    for (name, text, env) in stacks {
+    for (name, source_text, env) in stacks {
         let moto = Moto::start();
         let label = format!("{name} ({})", env.unwrap_or("default"));
-        let stack = Stack::new(&format!("rt-{name}-{}", env.unwrap_or("default")), &text, env, &moto);
+        let stack = Stack::new(&format!("rt-{name}-{}", env.unwrap_or("default")), &source_text, env, &moto);
         if name == "canary-api" {
-            boto(&moto.url(), &stack.region, r#"client("cloudwatch").put_metric_alarm(AlarmName="ledger-p99-latency", MetricName="Latency", Namespace="Ledger", Statistic="Average", Period=60, EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanThreshold"); print("null")"#, &[]);
+            boto(
+                &moto.url(),
+                &stack.region,
+                r#"client("cloudwatch").put_metric_alarm(AlarmName="ledger-p99-latency", MetricName="Latency", Namespace="Ledger", Statistic="Average", Period=60, EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanThreshold"); print("null")"#,
+                &[],
+            );
         }
         let o = stack.run("apply", &[]);
         if o.status.code() != Some(2) {
@@ -120,7 +125,8 @@ fn every_stack_round_trips_through_aws() {
         }
         let o = stack.run("plan", &[]);
         if o.status.code() != Some(0) {
-            failures.push(format!("{label}: a plan right after apply is not empty (a refresh disagrees):\n{}", text(&o)));
+            failures
+                .push(format!("{label}: a plan right after apply is not empty (a refresh disagrees):\n{}", text(&o)));
         }
         let o = stack.run("plan", &["--drift"]);
         if o.status.code() != Some(0) || !text(&o).contains("No drift") {
@@ -178,32 +184,72 @@ fn single_field_edits_reach_aws() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let tags = "tags         = { team = \"payments\", \"cost-center\" = \"42\" }";
     check(&s, "app tags changed", tags, "tags         = { team = \"blue\", \"cost-center\" = \"42\" }");
-    check(&s, "app tag removed", "tags         = { team = \"blue\", \"cost-center\" = \"42\" }", "tags = { team = \"blue\" }");
-    check(&s, "cluster setting", "environments = [dev, prod]", "environments = [dev, prod]\n  container_insights = false");
+    check(
+        &s,
+        "app tag removed",
+        "tags         = { team = \"blue\", \"cost-center\" = \"42\" }",
+        "tags = { team = \"blue\" }",
+    );
+    check(
+        &s,
+        "cluster setting",
+        "environments = [dev, prod]",
+        "environments = [dev, prod]\n  container_insights = false",
+    );
     check(&s, "balancer idle timeout", "idle_timeout = 120s", "idle_timeout = 60s");
-    check(&s, "target group health check", "health { path = \"/healthz\", matcher = \"200,204\" }", "health { path = \"/ready\", matcher = \"200\" }");
-    check(&s, "listener default", "respond(404, \"{\\\"error\\\":\\\"not found\\\"}\"", "respond(503, \"{\\\"error\\\":\\\"not found\\\"}\"");
+    check(
+        &s,
+        "target group health check",
+        "health { path = \"/healthz\", matcher = \"200,204\" }",
+        "health { path = \"/ready\", matcher = \"200\" }",
+    );
+    check(
+        &s,
+        "listener default",
+        "respond(404, \"{\\\"error\\\":\\\"not found\\\"}\"",
+        "respond(503, \"{\\\"error\\\":\\\"not found\\\"}\"",
+    );
     check(&s, "listener rule condition", "route \"/api/*\" host", "route \"/v2/*\" host");
     check(&s, "listener rule priority", "-> api priority 5", "-> api priority 7");
     check(&s, "task size", "memory = 1GiB\n  port   = 3000", "memory = 2GiB\n  port   = 3000");
     check(&s, "environment", "RUST_LOG = \"info\"", "RUST_LOG = \"debug\"");
     check(&s, "secret", "ssm(\"/shop/signing-key\")", "ssm(\"/shop/signing-key-2\")");
     check(&s, "log retention", "log_retention = 90d", "log_retention = 30d");
-    check(&s, "deployment settings", "  capacity = { on_demand = 1, spot = 3, base = 1 }\n", "  capacity = { on_demand = 1, spot = 3, base = 1 }\n  deployment { min_healthy = 50%, max = 150% }\n");
-    check(&s, "capacity provider strategy", "capacity = { on_demand = 1, spot = 3, base = 1 }", "capacity = { on_demand = 1, spot = 2, base = 1 }");
+    check(
+        &s,
+        "deployment settings",
+        "  capacity = { on_demand = 1, spot = 3, base = 1 }\n",
+        "  capacity = { on_demand = 1, spot = 3, base = 1 }\n  deployment { min_healthy = 50%, max = 150% }\n",
+    );
+    check(
+        &s,
+        "capacity provider strategy",
+        "capacity = { on_demand = 1, spot = 3, base = 1 }",
+        "capacity = { on_demand = 1, spot = 2, base = 1 }",
+    );
     check(&s, "health check grace period", "grace     = 60s", "grace     = 90s");
     check(&s, "scaling bounds", "max               = 10", "max               = 12");
     check(&s, "target tracking policy", "target cpu 60%", "target cpu 50%");
     check(&s, "step policy", "step cpu >= 85% for 3 x 60s => +3", "step cpu >= 85% for 3 x 60s => +4");
     check(&s, "alarm threshold", "step cpu <= 20% for 10 x 60s => -1", "step cpu <= 25% for 10 x 60s => -1");
     check(&s, "scheduled action", "cron = \"0 22 ? * * *\"", "cron = \"0 23 ? * * *\"");
-    check(&s, "command", "command = [\"serve\", \"--port\", \"8080\"]", "command = [\"serve\", \"--port\", \"8080\", \"--verbose\"]");
+    check(
+        &s,
+        "command",
+        "command = [\"serve\", \"--port\", \"8080\"]",
+        "command = [\"serve\", \"--port\", \"8080\", \"--verbose\"]",
+    );
     check(&s, "read-only root", "readonly_root = true", "readonly_root = false");
     check(&s, "sidecar image", "aws-otel-collector:v0.40.0", "aws-otel-collector:v0.41.0");
     check(&s, "RDS backup retention", "backup_retention   = 14d", "backup_retention   = 7d");
     check(&s, "RDS instance class", "class              = \"db.t4g.small\"", "class              = \"db.t4g.medium\"");
     check(&s, "RDS storage", "storage            = 50GiB", "storage            = 60GiB");
-    check(&s, "RDS maintenance window", "maintenance_window = \"sun:03:30-sun:04:30\"", "maintenance_window = \"sun:05:00-sun:06:00\"");
+    check(
+        &s,
+        "RDS maintenance window",
+        "maintenance_window = \"sun:03:30-sun:04:30\"",
+        "maintenance_window = \"sun:05:00-sun:06:00\"",
+    );
     check(&s, "VPC endpoints", "endpoints = [s3, secretsmanager, ssm]", "endpoints = [s3, secretsmanager, ssm, logs]");
     check(&s, "flow logs off", "flow_logs = true", "flow_logs = false");
 
@@ -218,11 +264,15 @@ fn single_field_edits_reach_aws() {
     let s = Stack::new("edits-seed004", &source("examples/private-backend-blue-green.fg"), None, &moto);
     assert_eq!(s.run("apply", &[]).status.code(), Some(2));
     check(&s, "ECR lifecycle", "keep = 10", "keep = 20");
-    check(&s, "ECR scanning", "keep = 20", "keep = 20\n  scan_on_push = false");
-    check(&s, "API stage throttling", "stage    = \"dev\"", "stage    = \"dev\"\n  rate_limit = 100");
     check(&s, "API route", "route \"/dev/{proxy+}\" -> backend", "route \"GET /dev/{proxy+}\" -> backend");
-    check(&s, "blue/green rollback alarms", "rollback_alarms = [http_5xx, unhealthy]", "rollback_alarms = [http_5xx]");
-    check(&s, "scaling step", "max = max_scaled_task_count", "max = 6");
+    check(&s, "scaling step bound", "max = max_scaled_task_count", "max = 6");
+    // Edits moto 5.2.5 cannot represent, so not run here (fgc sends them; readback.py and
+    // the module's own tests say why):
+    // - `scan_on_push = false`: the SDK leaves a false boolean out, which ECR reads as
+    //   false, while moto ignores the empty configuration (ecr/models.py, 196-200);
+    // - `rate_limit` on an API: moto has no UpdateStage (apigatewayv2/urls.py);
+    // - `rollback_alarms` of a blue/green service: moto has no UpdateDeploymentGroup
+    //   (codedeploy/responses.py), and answers its alarm configuration as `{}`.
 
     assert!(failures.is_empty(), "{} of the edits failed:\n\n{}", failures.len(), failures.join("\n\n"));
     assert!(done >= 30, "only {done} edits ran");
@@ -238,7 +288,8 @@ fn drift_made_by_hand_is_seen_and_undone() {
     assert_eq!(s.run("apply", &[]).status.code(), Some(2));
     let st = state(&s.state);
     let physical = |id: &str| st["resources"][id]["physical"].as_str().unwrap_or_default().to_string();
-    let cluster = st["resources"]["service.user-svc/service"]["outputs"]["cluster"].as_str().unwrap_or_default().to_string();
+    let cluster =
+        st["resources"]["service.user-svc/service"]["outputs"]["cluster"].as_str().unwrap_or_default().to_string();
     const EDIT: &str = r#"
 cluster, service, group, listener, logs, vpc = sys.argv[3:9]
 client("ecs").update_service(cluster=cluster, service=service, desiredCount=5)
@@ -293,13 +344,21 @@ print("null")
 print(json.dumps([r.get("FromPort") for r in rules if not r["IsEgress"]]))"#,
         &[&physical("balancer.alb/sg")],
     );
-    assert!(!extra.as_array().is_some_and(|ports| ports.contains(&serde_json::json!(22))), "the rule added by hand stayed: {extra}");
+    assert!(
+        !extra.as_array().is_some_and(|ports| ports.contains(&serde_json::json!(22))),
+        "the rule added by hand stayed: {extra}"
+    );
     let o = s.run("plan", &["--drift"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(s.run("plan", &[]).status.code(), Some(0));
 
     // `--refresh=false` plans against the state alone: drift made now is not seen.
-    boto(&s.url, &s.region, r#"client("ecs").update_service(cluster=sys.argv[3], service=sys.argv[4], desiredCount=7); print("null")"#, &[&cluster, &physical("service.user-svc/service")]);
+    boto(
+        &s.url,
+        &s.region,
+        r#"client("ecs").update_service(cluster=sys.argv[3], service=sys.argv[4], desiredCount=7); print("null")"#,
+        &[&cluster, &physical("service.user-svc/service")],
+    );
     assert_eq!(s.run("plan", &["--refresh=false"]).status.code(), Some(0));
     assert_eq!(s.run("plan", &[]).status.code(), Some(2));
 }
@@ -311,7 +370,8 @@ fn a_new_revision_exists_before_the_old_one_goes() {
     let moto = Moto::start();
     let s = Stack::new("cbd", &source("examples/two-services-path-routing.fg"), None, &moto);
     assert_eq!(s.run("apply", &[]).status.code(), Some(2));
-    let old = state(&s.state)["resources"]["service.user-svc/task"]["physical"].as_str().unwrap_or_default().to_string();
+    let old =
+        state(&s.state)["resources"]["service.user-svc/task"]["physical"].as_str().unwrap_or_default().to_string();
     s.edit("phamtrongnghia1105/user-svc\"", "phamtrongnghia1105/user-svc:2\"");
     let o = s.run("apply", &[]);
     let out = text(&o);
@@ -353,7 +413,12 @@ fn preflight_refuses_before_anything_changes() {
     // Seeded, but the secret lacks its key, and the certificate is another region's.
     let moto2 = Moto::start();
     let arn = seed_outside(&moto2.url(), "eu-central-1");
-    boto(&moto2.url(), "eu-central-1", r#"client("secretsmanager").put_secret_value(SecretId="shop/stripe", SecretString=json.dumps({"other": "x"})); print("null")"#, &[]);
+    boto(
+        &moto2.url(),
+        "eu-central-1",
+        r#"client("secretsmanager").put_secret_value(SecretId="shop/stripe", SecretString=json.dumps({"other": "x"})); print("null")"#,
+        &[],
+    );
     let elsewhere = arn.replace("eu-central-1", "us-west-2");
     let text_wrong = source("tests/terraform/cases/everything.fg")
         .replace("arn:aws:acm:eu-central-1:123456789012:certificate/abc", &elsewhere);
@@ -406,7 +471,12 @@ fn preflight_refuses_before_anything_changes() {
         if st.as_ref().is_some_and(|st| st["resources"].as_object().is_some_and(|r| !r.is_empty())) {
             failures.push(format!("{name}: the state records resources after a refusal"));
         }
-        let vpcs = boto(&s.url, &s.region, r#"print(json.dumps(len(client("ec2").describe_vpcs(Filters=[{"Name": "tag-key", "Values": ["fgc:id"]}])["Vpcs"])))"#, &[]);
+        let vpcs = boto(
+            &s.url,
+            &s.region,
+            r#"print(json.dumps(len(client("ec2").describe_vpcs(Filters=[{"Name": "tag-key", "Values": ["fgc:id"]}])["Vpcs"])))"#,
+            &[],
+        );
         if vpcs != serde_json::json!(0) {
             failures.push(format!("{name}: {vpcs} VPCs were created before the refusal"));
         }
@@ -426,7 +496,10 @@ fn fg_tests_golden(path: &Path, actual: &str) -> Option<String> {
             std::fs::write(path, actual).expect("write golden file");
             None
         }
-        Ok(expected) => Some(format!("{} differs (FGC_UPDATE=1 regenerates):\n--- expected\n{expected}--- actual\n{actual}", path.display())),
+        Ok(expected) => Some(format!(
+            "{} differs (FGC_UPDATE=1 regenerates):\n--- expected\n{expected}--- actual\n{actual}",
+            path.display()
+        )),
         Err(e) => Some(format!("{}: {e}", path.display())),
     }
 }
@@ -443,15 +516,28 @@ fn an_unexpected_answer_is_short_and_readable() {
             let mut buf = [0u8; 65536];
             let _ = c.read(&mut buf);
             let body = "<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1><p>The requested URL was not found on this proxy.</p><hr><address>nginx</address></body></html>";
-            let _ = write!(c, "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+            let _ = write!(
+                c,
+                "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
         }
     });
     let dir = temp_dir("unexpected");
     let file = root().join("examples/two-services-path-routing.fg");
-    let o = fgc(&["plan", &file.to_string_lossy(), "--state", &dir.join("s.json").to_string_lossy()], &format!("http://127.0.0.1:{port}"), &dir);
+    let o = fgc(
+        &["plan", &file.to_string_lossy(), "--state", &dir.join("s.json").to_string_lossy()],
+        &format!("http://127.0.0.1:{port}"),
+        &dir,
+    );
     let out = text(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
-    assert!(out.contains("HTTP 404, not an AWS answer: 404 Not Found Not Found The requested URL was not found on this proxy."), "{out}");
+    assert!(
+        out.contains(
+            "HTTP 404, not an AWS answer: 404 Not Found Not Found The requested URL was not found on this proxy."
+        ),
+        "{out}"
+    );
     assert!(!out.contains("ResponseError") && !out.contains("SdkBody") && out.len() < 600, "{out}");
 }
 
@@ -473,6 +559,7 @@ fn app_tags_change_the_terraform_output() {
         std::fs::read_to_string(out.join("versions.tf")).expect("versions.tf")
     };
     let before = build(&text);
-    let after = build(&text.replace("region = \"us-east-1\"", "region = \"us-east-1\"\n  tags   = { team = \"blue\" }"));
+    let after =
+        build(&text.replace("region = \"us-east-1\"", "region = \"us-east-1\"\n  tags   = { team = \"blue\" }"));
     assert!(!before.contains("team") && after.contains("team") && after.contains("\"blue\""), "{after}");
 }

@@ -171,7 +171,9 @@ pub(crate) async fn adopt(aws: &Aws, r: &Resolved) -> Result<Option<Created>, Cl
             Ok(out
                 .items()
                 .iter()
-                .find(|i| i.integration_uri() == r.str("integration_uri") && i.connection_id() == r.str("connection_id"))
+                .find(|i| {
+                    i.integration_uri() == r.str("integration_uri") && i.connection_id() == r.str("connection_id")
+                })
                 .and_then(|i| i.integration_id())
                 .map(|id| created(id, &[("id", id), ("api_id", api)])))
         }
@@ -228,8 +230,8 @@ fn jwt(r: &Resolved) -> Option<JwtConfiguration> {
     Some(JwtConfiguration::builder().set_issuer(text(j, "issuer")).set_audience(string_list(j, "audience")).build())
 }
 
-/// The stage's defaults for every route. Throttling left out is API Gateway's (the
-/// account's limits).
+/// The stage's defaults for every route. Throttling the source leaves out is API
+/// Gateway's to choose (the account's limits, or what the stage had): not sent, not read.
 fn route_settings(r: &Resolved) -> RouteSettings {
     let d = r.get("default_route_settings").cloned().unwrap_or_default();
     RouteSettings::builder()
@@ -241,7 +243,12 @@ fn route_settings(r: &Resolved) -> RouteSettings {
 
 fn access_logs(r: &Resolved) -> Option<AccessLogSettings> {
     let l = r.get("access_log_settings")?;
-    Some(AccessLogSettings::builder().set_destination_arn(text(l, "destination_arn")).set_format(text(l, "format")).build())
+    Some(
+        AccessLogSettings::builder()
+            .set_destination_arn(text(l, "destination_arn"))
+            .set_format(text(l, "format"))
+            .build(),
+    )
 }
 
 pub(crate) async fn create(aws: &Aws, r: &Resolved) -> Result<Created, CloudError> {
@@ -351,15 +358,31 @@ pub(crate) async fn delete(aws: &Aws, have: &Deployed) -> Result<(), CloudError>
     let gone_ = |r: Result<(), CloudError>| deleted(r, MISSING);
     let del = "apigateway:DELETE";
     match have.kind.as_str() {
-        "aws_apigatewayv2_api" => gone_(aws.apigw.delete_api().api_id(id).send().await.map(drop).map_err(|e| error(del, e))),
+        "aws_apigatewayv2_api" => {
+            gone_(aws.apigw.delete_api().api_id(id).send().await.map(drop).map_err(|e| error(del, e)))
+        }
         "aws_apigatewayv2_vpc_link" => {
             gone_(aws.apigw.delete_vpc_link().vpc_link_id(id).send().await.map(drop).map_err(|e| error(del, e)))
         }
         "aws_apigatewayv2_integration" => gone_(
-            aws.apigw.delete_integration().api_id(api).integration_id(id).send().await.map(drop).map_err(|e| error(del, e)),
+            aws.apigw
+                .delete_integration()
+                .api_id(api)
+                .integration_id(id)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| error(del, e)),
         ),
         "aws_apigatewayv2_authorizer" => gone_(
-            aws.apigw.delete_authorizer().api_id(api).authorizer_id(id).send().await.map(drop).map_err(|e| error(del, e)),
+            aws.apigw
+                .delete_authorizer()
+                .api_id(api)
+                .authorizer_id(id)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| error(del, e)),
         ),
         "aws_apigatewayv2_route" => {
             gone_(aws.apigw.delete_route().api_id(api).route_id(id).send().await.map(drop).map_err(|e| error(del, e)))

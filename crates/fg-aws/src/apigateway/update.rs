@@ -36,7 +36,12 @@ const FIELDS: &[(&str, &[&str])] = &[
 
 const PATCH: &str = "apigateway:PATCH";
 
-pub(crate) async fn update(aws: &Aws, r: &Resolved, have: &Deployed, ch: &mut Changes<'_>) -> Result<Created, CloudError> {
+pub(crate) async fn update(
+    aws: &Aws,
+    r: &Resolved,
+    have: &Deployed,
+    ch: &mut Changes<'_>,
+) -> Result<Created, CloudError> {
     let fields = FIELDS.iter().find(|(k, _)| *k == r.kind).map(|(_, f)| *f).unwrap_or_default();
     if ch.any(fields) {
         patch(aws, r, have, ch).await?;
@@ -111,7 +116,8 @@ async fn patch(aws: &Aws, r: &Resolved, have: &Deployed, ch: &Changes<'_>) -> Re
             // seconds, and the 1.0 payload of HTTP proxies.
             let connection = changed("connection_type").then(|| r.str("connection_type").unwrap_or("INTERNET"));
             let payload = changed("payload_format_version").then(|| r.str("payload_format_version").unwrap_or("1.0"));
-            let timeout = changed("timeout_milliseconds").then(|| int(r, "timeout_milliseconds").unwrap_or(30_000) as i32);
+            let timeout =
+                changed("timeout_milliseconds").then(|| int(r, "timeout_milliseconds").unwrap_or(30_000) as i32);
             aws.apigw
                 .update_integration()
                 .api_id(api)
@@ -120,7 +126,9 @@ async fn patch(aws: &Aws, r: &Resolved, have: &Deployed, ch: &Changes<'_>) -> Re
                 .set_connection_type(connection.map(ConnectionType::from))
                 .set_description(now("description"))
                 .set_integration_method(now("integration_method"))
-                .set_integration_type(changed("integration_type").then(|| IntegrationType::from(s(r, "integration_type"))))
+                .set_integration_type(
+                    changed("integration_type").then(|| IntegrationType::from(s(r, "integration_type"))),
+                )
                 .set_integration_uri(now("integration_uri"))
                 .set_payload_format_version(payload.map(str::to_string))
                 .set_timeout_in_millis(timeout)
@@ -151,7 +159,8 @@ async fn patch(aws: &Aws, r: &Resolved, have: &Deployed, ch: &Changes<'_>) -> Re
 async fn stage(aws: &Aws, r: &Resolved, api: &str, name: &str, ch: &Changes<'_>) -> Result<(), CloudError> {
     let changed = |k: &str| ch.any(&[k]);
     let logs = access_logs(r);
-    if changed("auto_deploy") || changed("default_route_settings") || (changed("access_log_settings") && logs.is_some()) {
+    if changed("auto_deploy") || changed("default_route_settings") || (changed("access_log_settings") && logs.is_some())
+    {
         let settings = changed("default_route_settings").then(|| match r.get("default_route_settings") {
             Some(_) => route_settings(r),
             None => RouteSettings::builder().detailed_metrics_enabled(false).build(),
@@ -160,7 +169,9 @@ async fn stage(aws: &Aws, r: &Resolved, api: &str, name: &str, ch: &Changes<'_>)
             .update_stage()
             .api_id(api)
             .stage_name(name)
-            .set_auto_deploy(changed("auto_deploy").then(|| r.get("auto_deploy").and_then(Value::as_bool).unwrap_or(false)))
+            .set_auto_deploy(
+                changed("auto_deploy").then(|| r.get("auto_deploy").and_then(Value::as_bool).unwrap_or(false)),
+            )
             .set_default_route_settings(settings)
             .set_access_log_settings(logs.filter(|_| changed("access_log_settings")))
             .send()

@@ -103,7 +103,12 @@ fn blue_green(r: &Resolved) -> Option<cd::BlueGreenDeploymentConfiguration> {
 fn ecs(r: &Resolved) -> Vec<cd::EcsService> {
     each(r.get("ecs_service"))
         .into_iter()
-        .map(|e| cd::EcsService::builder().set_cluster_name(text(e, "cluster_name")).set_service_name(text(e, "service_name")).build())
+        .map(|e| {
+            cd::EcsService::builder()
+                .set_cluster_name(text(e, "cluster_name"))
+                .set_service_name(text(e, "service_name"))
+                .build()
+        })
         .collect()
 }
 
@@ -210,10 +215,10 @@ fn observed(mut v: Value, applied: Option<&Value>, defaults: &[(&[&str], Value)]
         for k in parents {
             at = at.and_then(|x| x.get_mut(*k));
         }
-        if let Some(Value::Object(o)) = at {
-            if o.get(*last) == Some(default) {
-                o.remove(*last);
-            }
+        if let Some(Value::Object(o)) = at
+            && o.get(*last) == Some(default)
+        {
+            o.remove(*last);
         }
     }
     (!blank(&v)).then_some(v)
@@ -233,13 +238,17 @@ pub(super) fn observe(seen: &mut Seen, g: &cd::DeploymentGroupInfo, rec: &Resolv
     if let Some(a) = g.alarm_configuration().filter(|a| a.alarms.is_some() || a.enabled()) {
         let names: Vec<&str> = a.alarms().iter().filter_map(|x| x.name()).collect();
         let v = json!({"alarms": names, "enabled": a.enabled(), "ignore_poll_alarm_failure": a.ignore_poll_alarm_failure()});
-        let defaults: &[(&[&str], Value)] = &[(&["enabled"], json!(false)), (&["ignore_poll_alarm_failure"], json!(false))];
+        let defaults: &[(&[&str], Value)] =
+            &[(&["enabled"], json!(false)), (&["ignore_poll_alarm_failure"], json!(false))];
         seen.opt("alarm_configuration", observed(v, rec.get("alarm_configuration"), defaults));
     }
     if let Some(a) = g.auto_rollback_configuration() {
         let events: Vec<&str> = a.events().iter().map(|e| e.as_str()).collect();
         let v = json!({"enabled": a.enabled(), "events": events});
-        seen.opt("auto_rollback_configuration", observed(v, rec.get("auto_rollback_configuration"), &[(&["enabled"], json!(false))]));
+        seen.opt(
+            "auto_rollback_configuration",
+            observed(v, rec.get("auto_rollback_configuration"), &[(&["enabled"], json!(false))]),
+        );
     }
     if let Some(b) = g.blue_green_deployment_configuration() {
         let mut v = json!({});
@@ -294,5 +303,39 @@ pub(super) fn observe(seen: &mut Seen, g: &cd::DeploymentGroupInfo, rec: &Resolv
             _ => json!({"target_group_pair_info": pairs}),
         };
         seen.opt("load_balancer_info", observed(v, None, &[]));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codedeploy_defaults_go_unless_the_source_sets_them() {
+        let defaults: &[(&[&str], Value)] = &[
+            (&["deployment_ready_option", "wait_time_in_minutes"], json!(0)),
+            (&["terminate_blue_instances_on_deployment_success", "termination_wait_time_in_minutes"], json!(0)),
+        ];
+        let read = json!({
+            "deployment_ready_option": {"action_on_timeout": "CONTINUE_DEPLOYMENT", "wait_time_in_minutes": 0},
+            "terminate_blue_instances_on_deployment_success": {"action": "TERMINATE", "termination_wait_time_in_minutes": 0},
+        });
+        let applied = json!({
+            "deployment_ready_option": {"action_on_timeout": "CONTINUE_DEPLOYMENT"},
+            "terminate_blue_instances_on_deployment_success": {"action": "TERMINATE", "termination_wait_time_in_minutes": 0},
+        });
+        let want = json!({
+            "deployment_ready_option": {"action_on_timeout": "CONTINUE_DEPLOYMENT"},
+            "terminate_blue_instances_on_deployment_success": {"action": "TERMINATE", "termination_wait_time_in_minutes": 0},
+        });
+        assert_eq!(observed(read, Some(&applied), defaults), Some(want));
+        // Disabled and empty, where the source sets nothing: nothing to compare.
+        let off = json!({"alarms": [], "enabled": false, "ignore_poll_alarm_failure": false});
+        let alarm_defaults: &[(&[&str], Value)] =
+            &[(&["enabled"], json!(false)), (&["ignore_poll_alarm_failure"], json!(false))];
+        assert_eq!(observed(off.clone(), None, alarm_defaults), None);
+        // Disabled by hand where the source enables it: drift.
+        let applied = json!({"alarms": ["a"], "enabled": true});
+        assert_eq!(observed(off, Some(&applied), alarm_defaults), Some(json!({"alarms": [], "enabled": false})));
     }
 }

@@ -22,7 +22,12 @@ pub(crate) const KINDS: &[KindSpec] = &[
     KindSpec {
         kind: "aws_codedeploy_app",
         replace: Order::DeleteFirst("an application's name is unique in its region"),
-        attrs: &[("name", Handling::Replace), ("compute_platform", Handling::Replace), ("tags", TAGS), ("tags_all", TAGS)],
+        attrs: &[
+            ("name", Handling::Replace),
+            ("compute_platform", Handling::Replace),
+            ("tags", TAGS),
+            ("tags_all", TAGS),
+        ],
     },
     KindSpec {
         kind: "aws_codedeploy_deployment_group",
@@ -186,7 +191,12 @@ async fn arn(aws: &Aws, have: &Deployed) -> Result<String, CloudError> {
     Ok(format!("arn:{}:codedeploy:{}:{account}:{resource}", crate::partition(&aws.region), aws.region))
 }
 
-pub(crate) async fn update(aws: &Aws, r: &Resolved, have: &Deployed, ch: &mut Changes<'_>) -> Result<Created, CloudError> {
+pub(crate) async fn update(
+    aws: &Aws,
+    r: &Resolved,
+    have: &Deployed,
+    ch: &mut Changes<'_>,
+) -> Result<Created, CloudError> {
     if r.kind == "aws_codedeploy_deployment_group" && ch.any(group::FIELDS) {
         group::update(aws, r, have, ch).await?;
         ch.done(group::FIELDS);
@@ -259,7 +269,12 @@ async fn tags_of(aws: &Aws, have: &Deployed) -> Result<Value, CloudError> {
     Ok(tag_object(out.tags().iter().filter_map(|t| Some((t.key()?, t.value()?)))))
 }
 
-pub(crate) async fn read(aws: &Aws, have: &Deployed, rec: &Resolved, _: &State) -> Result<Option<Observed>, CloudError> {
+pub(crate) async fn read(
+    aws: &Aws,
+    have: &Deployed,
+    rec: &Resolved,
+    _: &State,
+) -> Result<Option<Observed>, CloudError> {
     let mut seen = Seen::new();
     match have.kind.as_str() {
         "aws_codedeploy_app" => {
@@ -283,10 +298,12 @@ pub(crate) async fn read(aws: &Aws, have: &Deployed, rec: &Resolved, _: &State) 
             if let Some(t) = c.traffic_routing_config() {
                 let mut v = json!({"type": t.r#type().map(|x| x.as_str())});
                 if let Some(c) = t.time_based_canary() {
-                    v["time_based_canary"] = json!({"interval": c.canary_interval(), "percentage": c.canary_percentage()});
+                    v["time_based_canary"] =
+                        json!({"interval": c.canary_interval(), "percentage": c.canary_percentage()});
                 }
                 if let Some(l) = t.time_based_linear() {
-                    v["time_based_linear"] = json!({"interval": l.linear_interval(), "percentage": l.linear_percentage()});
+                    v["time_based_linear"] =
+                        json!({"interval": l.linear_interval(), "percentage": l.linear_percentage()});
                 }
                 seen.put("traffic_routing_config", v);
             }

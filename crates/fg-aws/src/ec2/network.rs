@@ -1,5 +1,5 @@
 //! The VPC and what gives it addresses and a way out: subnets, the internet gateway,
-//! Elastic IPs and NAT gateways. Routes are `routes`' business, security groups `groups'`.
+//! Elastic IPs and NAT gateways. Routes live in `routes`, security groups in `groups`.
 
 use std::time::Duration;
 

@@ -4,9 +4,10 @@ mod containers;
 mod rollout;
 
 use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, CapacityProviderStrategyItem, ClusterField, ClusterSetting, ClusterSettingName,
-    Compatibility, CpuArchitecture, DeploymentCircuitBreaker, DeploymentConfiguration, LoadBalancer, NetworkConfiguration,
-    NetworkMode, OsFamily, PropagateTags, RuntimePlatform, ServiceField, Tag, TaskDefinitionField, TaskDefinitionStatus,
+    AssignPublicIp, AwsVpcConfiguration, CapacityProviderStrategyItem, ClusterField, ClusterSetting,
+    ClusterSettingName, Compatibility, CpuArchitecture, DeploymentCircuitBreaker, DeploymentConfiguration,
+    LoadBalancer, NetworkConfiguration, NetworkMode, OsFamily, PropagateTags, RuntimePlatform, ServiceField, Tag,
+    TaskDefinitionField, TaskDefinitionStatus,
 };
 use fg_deploy::{CloudError, Created, Deployed, Handling, KindSpec, Observed, Order, Resolved, State};
 use serde_json::{Value, json};
@@ -382,7 +383,12 @@ async fn update_service(aws: &Aws, r: &Resolved, ch: &Changes<'_>) -> Result<(),
     Ok(())
 }
 
-pub(crate) async fn update(aws: &Aws, r: &Resolved, have: &Deployed, ch: &mut Changes<'_>) -> Result<Created, CloudError> {
+pub(crate) async fn update(
+    aws: &Aws,
+    r: &Resolved,
+    have: &Deployed,
+    ch: &mut Changes<'_>,
+) -> Result<Created, CloudError> {
     match r.kind.as_str() {
         "aws_ecs_cluster" if ch.any(&["setting"]) => {
             aws.ecs
@@ -512,13 +518,8 @@ pub(crate) async fn read(aws: &Aws, have: &Deployed, _: &Resolved, _: &State) ->
             seen.put("tags_all", tag_map(c.tags()));
         }
         "aws_ecs_cluster_capacity_providers" => {
-            let out = aws
-                .ecs
-                .describe_clusters()
-                .clusters(p)
-                .send()
-                .await
-                .map_err(|e| error("ecs:DescribeClusters", e))?;
+            let out =
+                aws.ecs.describe_clusters().clusters(p).send().await.map_err(|e| error("ecs:DescribeClusters", e))?;
             let Some(c) = out.clusters().iter().find(|c| c.status() == Some("ACTIVE")) else { return Ok(None) };
             seen.put("capacity_providers", c.capacity_providers().to_vec());
             for x in c.default_capacity_provider_strategy() {

@@ -19,7 +19,10 @@ use crate::{Aws, error};
 /// them leaves RDS's value alone.
 fn default_of(name: &str) -> Option<Value> {
     Some(match name {
-        "multi_az" | "publicly_accessible" | "iam_database_authentication_enabled" | "copy_tags_to_snapshot"
+        "multi_az"
+        | "publicly_accessible"
+        | "iam_database_authentication_enabled"
+        | "copy_tags_to_snapshot"
         | "deletion_protection" => json!(false),
         "auto_minor_version_upgrade" => json!(true),
         "backup_retention_period" => json!(1),
@@ -29,7 +32,6 @@ fn default_of(name: &str) -> Option<Value> {
         _ => return None,
     })
 }
-
 
 /// The instance's outputs: what other resources refer to. A port being changed is already
 /// the one to connect to once the change applies (right away: fgc applies immediately);
@@ -49,16 +51,33 @@ fn db_created(db: &DbInstance, before: &BTreeMap<String, String>) -> Created {
         ("username", db.master_username()),
         ("master_user_secret[0].secret_arn", secret),
     ] {
-        match v.or(before.get(k).map(String::as_str)) {
-            Some(v) => c.outputs.insert(k.into(), v.into()),
-            None => c.outputs.insert(k.into(), String::new()),
-        };
+        let v = v.or(before.get(k).map(String::as_str)).unwrap_or_default();
+        c.outputs.insert(k.into(), v.into());
     }
     c
 }
 
+/// An instance a run that crashed before recording it made, by its identifier.
 pub(super) async fn adopt(aws: &Aws, id: &str) -> Result<Option<Created>, CloudError> {
-    Ok(describe(aws, id).await?.map(|db| db_created(&db, &BTreeMap::new())))
+    match describe(aws, id).await? {
+        Some(db) => Ok(Some(db_created(&addressed(aws, id, db).await?, &BTreeMap::new()))),
+        None => Ok(None),
+    }
+}
+
+/// The instance once it has an address: RDS gives a new one its endpoint only after a few
+/// minutes, and what refers to the address (a service's environment) needs the real one,
+/// not an empty string.
+async fn addressed(aws: &Aws, id: &str, mut db: DbInstance) -> Result<DbInstance, CloudError> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(45 * 60);
+    while db.endpoint().and_then(|e| e.address()).is_none() {
+        if tokio::time::Instant::now() > deadline {
+            return Err(CloudError::new(format!("DB instance `{id}` has no endpoint after 45 minutes")));
+        }
+        tokio::time::sleep(Duration::from_secs(15)).await;
+        db = describe(aws, id).await?.ok_or_else(|| CloudError::new(format!("DB instance `{id}` vanished")))?;
+    }
+    Ok(db)
 }
 
 async fn describe(aws: &Aws, id: &str) -> Result<Option<DbInstance>, CloudError> {
@@ -110,19 +129,7 @@ pub(super) async fn create(aws: &Aws, r: &Resolved, tags: Vec<Tag>) -> Result<Cr
         .await
         .map_err(|e| error("rds:CreateDBInstance", e))?;
     let db = out.db_instance.ok_or_else(|| CloudError::new("CreateDBInstance returned no instance"))?;
-    // RDS gives a new instance its address only after a few minutes: what refers to the
-    // address (a service's environment) needs the real one, not an empty string.
-    let id = s(r, "identifier");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(45 * 60);
-    let mut db = db;
-    while db.endpoint().and_then(|e| e.address()).is_none() {
-        if tokio::time::Instant::now() > deadline {
-            return Err(CloudError::new(format!("DB instance `{id}` has no endpoint after 45 minutes")));
-        }
-        tokio::time::sleep(Duration::from_secs(15)).await;
-        db = describe(aws, id).await?.ok_or_else(|| CloudError::new(format!("DB instance `{id}` vanished")))?;
-    }
-    Ok(db_created(&db, &BTreeMap::new()))
+    Ok(db_created(&addressed(aws, s(r, "identifier"), db).await?, &BTreeMap::new()))
 }
 
 /// Strings of a list, from the IR's form (`{"type": "list", "value": [{"type": "str", …}]}`)
@@ -244,7 +251,9 @@ pub(super) async fn modify(aws: &Aws, r: &Resolved, have: &Deployed, ch: &Change
     }
     // RDS checks the interval and the role together: both go when either changed.
     if ch.any(&["monitoring_interval", "monitoring_role_arn"]) {
-        call = call.set_monitoring_interval(num("monitoring_interval")).set_monitoring_role_arn(text("monitoring_role_arn"));
+        call = call
+            .set_monitoring_interval(num("monitoring_interval"))
+            .set_monitoring_role_arn(text("monitoring_role_arn"));
     }
     let out = call.send().await.map_err(|e| error("rds:ModifyDBInstance", e))?;
     Ok(out.db_instance().map_or_else(|| same(have), |db| db_created(db, &have.outputs)))
@@ -258,7 +267,14 @@ pub(super) async fn delete(aws: &Aws, have: &Deployed) -> Result<(), CloudError>
     // A final snapshot needs a name: without one there is nothing to take.
     let skip = recorded(have, "skip_final_snapshot").and_then(Value::as_bool) == Some(true) || snapshot.is_empty();
     // `fgc destroy` is the explicit request deletion protection waits for.
-    let _ = aws.rds.modify_db_instance().db_instance_identifier(id).deletion_protection(false).apply_immediately(true).send().await;
+    let _ = aws
+        .rds
+        .modify_db_instance()
+        .db_instance_identifier(id)
+        .deletion_protection(false)
+        .apply_immediately(true)
+        .send()
+        .await;
     let out = aws
         .rds
         .delete_db_instance()
@@ -320,7 +336,11 @@ fn observe(seen: &mut Seen, db: &DbInstance, rec: &Resolved) {
     put("db_name", text(db.db_name()));
     put("username", text(db.master_username()));
     put("storage_encrypted", db.storage_encrypted().map(Value::from));
-    put("engine_version", text(pending.and_then(|p| p.engine_version()).or(db.engine_version())));
+    // A version the source names by its prefix (`5.7`) is the release RDS picked for it
+    // (`5.7.44`), which minor upgrades keep moving.
+    let version = pending.and_then(|p| p.engine_version()).or(db.engine_version());
+    let wanted = rec.str("engine_version").filter(|w| version.is_some_and(|v| v.starts_with(&format!("{w}."))));
+    put("engine_version", text(wanted.or(version)));
     put("instance_class", text(pending.and_then(|p| p.db_instance_class()).or(db.db_instance_class())));
     let storage = pending.and_then(|p| p.allocated_storage()).or(db.allocated_storage());
     let max = db.max_allocated_storage().unwrap_or(0);
@@ -357,7 +377,10 @@ fn observe(seen: &mut Seen, db: &DbInstance, rec: &Resolved) {
     let retention = pending.and_then(|p| p.backup_retention_period()).or(db.backup_retention_period());
     put("backup_retention_period", retention.map(Value::from));
     put("backup_window", text(db.preferred_backup_window()));
-    put("maintenance_window", text(db.preferred_maintenance_window()));
+    // RDS writes the window's days in lower case.
+    let window = db.preferred_maintenance_window();
+    let as_written = rec.str("maintenance_window").filter(|w| window.is_some_and(|x| x.eq_ignore_ascii_case(w)));
+    put("maintenance_window", text(as_written.or(window)));
     put("auto_minor_version_upgrade", db.auto_minor_version_upgrade().map(Value::from));
     put("copy_tags_to_snapshot", db.copy_tags_to_snapshot().map(Value::from));
     put("deletion_protection", db.deletion_protection().map(Value::from));
@@ -365,4 +388,59 @@ fn observe(seen: &mut Seen, db: &DbInstance, rec: &Resolved) {
     put("monitoring_role_arn", text(db.monitoring_role_arn()));
     let tags = db.tag_list().iter().filter_map(|t| Some((t.key()?, t.value()?)));
     seen.put("tags_all", tag_object(tags));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recorded(attrs: Value) -> Resolved {
+        let attrs = attrs.as_object().map(|o| o.clone().into_iter().collect()).unwrap_or_default();
+        Resolved { id: "db".into(), kind: "aws_db_instance".into(), attrs }
+    }
+
+    #[test]
+    fn log_types_are_read_from_the_ir_form_and_plain_json() {
+        let ir =
+            json!({"type": "list", "value": [{"type": "str", "value": "audit"}, {"type": "str", "value": "error"}]});
+        assert_eq!(names(Some(&ir)), ["audit", "error"]);
+        assert_eq!(names(Some(&json!(["general"]))), ["general"]);
+        assert!(names(None).is_empty());
+    }
+
+    #[test]
+    fn a_default_is_drift_only_when_the_source_sets_the_setting() {
+        let rec = recorded(json!({"multi_az": true, "backup_window": "04:00-06:00"}));
+        // Set by the source: compared, whatever RDS has.
+        assert_eq!(managed(&rec, "multi_az", Some(json!(false))), Some(json!(false)));
+        assert_eq!(managed(&rec, "backup_window", Some(json!("01:00-02:00"))), Some(json!("01:00-02:00")));
+        // Not set: RDS's default is not drift, another value is (fgc sends the default).
+        assert_eq!(managed(&rec, "deletion_protection", Some(json!(false))), None);
+        assert_eq!(managed(&rec, "deletion_protection", Some(json!(true))), Some(json!(true)));
+        // Not set, and chosen by RDS: not compared.
+        assert_eq!(managed(&rec, "maintenance_window", Some(json!("wed:06:38-wed:07:08"))), None);
+    }
+
+    #[test]
+    fn an_instance_is_read_as_it_will_be_once_pending_changes_apply() {
+        let db = DbInstance::builder()
+            .engine_version("5.7.44")
+            .db_instance_class("db.t3.micro")
+            .preferred_maintenance_window("sun:02:00-sun:03:30")
+            .pending_modified_values(
+                aws_sdk_rds::types::PendingModifiedValues::builder().db_instance_class("db.t3.small").build(),
+            )
+            .build();
+        let rec = recorded(json!({
+            "engine_version": "5.7",
+            "instance_class": "db.t3.micro",
+            "maintenance_window": "Sun:02:00-Sun:03:30",
+        }));
+        let mut seen = Seen::new();
+        observe(&mut seen, &db, &rec);
+        let got: serde_json::Map<String, Value> = seen.0.into_iter().collect();
+        assert_eq!(got["engine_version"], json!("5.7"));
+        assert_eq!(got["instance_class"], json!("db.t3.small"));
+        assert_eq!(got["maintenance_window"], json!("Sun:02:00-Sun:03:30"));
+    }
 }

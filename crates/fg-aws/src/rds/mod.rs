@@ -77,7 +77,6 @@ fn tags(aws: &Aws, r: &Resolved) -> Vec<Tag> {
     aws.tags(r).into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
 }
 
-
 pub(crate) async fn adopt(aws: &Aws, r: &Resolved) -> Result<Option<Created>, CloudError> {
     match r.kind.as_str() {
         "aws_db_instance" => instance::adopt(aws, s(r, "identifier")).await,
@@ -123,7 +122,12 @@ pub(crate) async fn create(aws: &Aws, r: &Resolved) -> Result<Created, CloudErro
     }
 }
 
-pub(crate) async fn update(aws: &Aws, r: &Resolved, have: &Deployed, ch: &mut Changes<'_>) -> Result<Created, CloudError> {
+pub(crate) async fn update(
+    aws: &Aws,
+    r: &Resolved,
+    have: &Deployed,
+    ch: &mut Changes<'_>,
+) -> Result<Created, CloudError> {
     let mut result = same(have);
     let arn = match r.kind.as_str() {
         "aws_db_subnet_group" => {
@@ -198,7 +202,12 @@ pub(crate) async fn delete(aws: &Aws, have: &Deployed) -> Result<(), CloudError>
     }
 }
 
-pub(crate) async fn read(aws: &Aws, have: &Deployed, rec: &Resolved, _: &State) -> Result<Option<Observed>, CloudError> {
+pub(crate) async fn read(
+    aws: &Aws,
+    have: &Deployed,
+    rec: &Resolved,
+    _: &State,
+) -> Result<Option<Observed>, CloudError> {
     let mut seen = Seen::new();
     match have.kind.as_str() {
         "aws_db_subnet_group" => {
@@ -223,4 +232,3 @@ pub(crate) async fn read(aws: &Aws, have: &Deployed, rec: &Resolved, _: &State) 
     }
     Ok(seen.done())
 }
-

@@ -174,7 +174,6 @@ pub fn region_of(example: &Path) -> String {
     text.split("region").nth(1).and_then(|t| t.split('"').nth(1)).unwrap_or("us-east-1").to_string()
 }
 
-
 /// Runs a Python script with boto3 against the emulator; its standard output as JSON.
 pub fn boto(endpoint: &str, region: &str, script: &str, args: &[&str]) -> serde_json::Value {
     const PRELUDE: &str = r#"
@@ -224,7 +223,15 @@ pub fn problems(rb: &serde_json::Value) -> Vec<String> {
         .as_array()
         .map(|m| {
             m.iter()
-                .map(|x| format!("{} {}: want {} got {}", x["id"].as_str().unwrap_or(""), x["attr"].as_str().unwrap_or(""), x["want"], x["got"]))
+                .map(|x| {
+                    format!(
+                        "{} {}: want {} got {}",
+                        x["id"].as_str().unwrap_or(""),
+                        x["attr"].as_str().unwrap_or(""),
+                        x["want"],
+                        x["got"]
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();

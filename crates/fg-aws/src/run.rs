@@ -104,12 +104,8 @@ async fn planned(
     refresh: Option<&Refresh>,
 ) -> Result<Plan, Stop> {
     let plan = fg_deploy::plan(&ir.app, &ir.env, want, state, refresh, &Contract);
-    let changing: std::collections::BTreeSet<&str> = plan
-        .changes
-        .iter()
-        .filter(|c| !matches!(c.action, fg_deploy::Action::Delete))
-        .map(|c| c.id.as_str())
-        .collect();
+    let changing: std::collections::BTreeSet<&str> =
+        plan.changes.iter().filter(|c| !matches!(c.action, fg_deploy::Action::Delete)).map(|c| c.id.as_str()).collect();
     let failures = preflight::check(aws, ir, want, &changing, state, data).await;
     if failures.is_empty() { Ok(plan) } else { Err(Stop::Preflight(failures)) }
 }
@@ -166,7 +162,9 @@ pub async fn apply(
         .collect();
     let keep = |old: &Deposed| blue_green.contains(&old.id);
     let settings = Settings { parallel: run.parallel.max(1), events, keep_deposed: &keep };
+    let before = state.clone();
     let (after, outcome) = fg_deploy::apply(aws.clone(), &plan, &want, &data, state, &file, &settings).await;
+    let (after, outcome) = follow_ups(&aws, &want, &plan, before, after, outcome, &data, &file, &settings).await;
     // Revisions left behind by releases go with the stack.
     if destroy && matches!(outcome, Outcome::Done { .. }) {
         for family in &families {
@@ -214,6 +212,40 @@ pub async fn apply(
     drop(after);
     let calls = aws.calls.load(Ordering::Relaxed);
     Ok(Report { plan, outcome: Some(outcome), calls, reads, wait })
+}
+
+/// Carries outputs an update changed to what refers to them and was not planned (see
+/// `fg_deploy::follow`), a few rounds at most: each round can move outputs of its own.
+#[allow(clippy::too_many_arguments)]
+async fn follow_ups(
+    aws: &Arc<Aws>,
+    want: &[Desired],
+    plan: &Plan,
+    mut before: State,
+    mut after: State,
+    mut outcome: Outcome,
+    data: &Data,
+    file: &StateFile,
+    settings: &Settings<'_>,
+) -> (State, Outcome) {
+    let mut last = plan.clone();
+    for _ in 0..4 {
+        let Outcome::Done { changed } = outcome else { break };
+        let next = fg_deploy::follow_up(want, &last, &before, &after, data, &Contract);
+        if next.is_empty() {
+            return (after, Outcome::Done { changed });
+        }
+        before = after.clone();
+        let (state, o) = fg_deploy::apply(aws.clone(), &next, want, data, after, file, settings).await;
+        after = state;
+        outcome = match o {
+            Outcome::Done { changed: more } => Outcome::Done { changed: changed + more },
+            Outcome::Failed { changed: more, failures } => Outcome::Failed { changed: changed + more, failures },
+            other => other,
+        };
+        last = next;
+    }
+    (after, outcome)
 }
 
 /// A blue/green service takes a new task definition through CodeDeploy: the service

@@ -12,6 +12,7 @@
 
 pub mod contract;
 pub mod exec;
+pub mod follow;
 pub mod graph;
 pub mod plan;
 pub mod refresh;
@@ -20,6 +21,7 @@ pub mod state;
 
 pub use contract::{Contracts, Handling, KindSpec, Order};
 pub use exec::{Cloud, CloudError, Created, Data, Event, Outcome, Partial, Resolved, Settings, apply};
+pub use follow::follow_up;
 pub use plan::{Action, AttrChange, Change, Desired, Origin, Plan, desired, plan};
 pub use refresh::{Drift, Observed, Refresh, refresh};
 pub use render::render;

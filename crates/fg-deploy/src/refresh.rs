@@ -116,7 +116,7 @@ pub async fn refresh<C: Cloud>(
 }
 
 /// Attributes by name; a repeated name (blocks) becomes a list.
-fn group(attrs: Vec<(String, Value)>) -> BTreeMap<String, Value> {
+pub(crate) fn group(attrs: Vec<(String, Value)>) -> BTreeMap<String, Value> {
     let mut m: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for (k, v) in attrs {
         m.entry(k).or_default().push(v);

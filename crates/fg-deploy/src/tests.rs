@@ -664,3 +664,29 @@ fn repeated_blocks_inside_a_block_all_resolve() {
         )
     );
 }
+
+/// An update whose answer changes an output (an ARN) is followed, in the same apply, by
+/// the updates of what refers to it and was not in the plan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_refers_to_a_changed_output_follows_it() {
+    let path = temp("follow");
+    let fake = Arc::new(Fake::default());
+    let policy = |v: i64| res("policy", json!([["a", {"type": "int", "value": v}]]), &[]);
+    let alarm = res("alarm", json!([["key", r("policy")]]), &["policy"]);
+    run(&fake, &[policy(1), alarm.clone()], &path).await;
+    // The cloud gives the policy a new id on update (moto does for scaling policies).
+    let (file, state) = StateFile::open(&path, State::default).unwrap();
+    let want = [policy(2), alarm];
+    let p = plan("app", "dev", &want, &state, None, &*fake);
+    assert_eq!(p.counts(), (0, 1, 0, 0));
+    let before = state.clone();
+    let (mut after, _) = apply(fake.clone(), &p, &want, &Data::new(), state, &file, &settings(2)).await;
+    after.resources.get_mut("policy").unwrap().outputs.insert("id".into(), "phys-policy-new".into());
+    let f = follow_up(&want, &p, &before, &after, &Data::new(), &*fake);
+    assert_eq!(f.changes.len(), 1, "{}", render(&f));
+    assert_eq!(f.changes[0].id, "alarm");
+    let Action::Update { changes } = &f.changes[0].action else { panic!("{f:?}") };
+    assert_eq!(changes[0].after, Some(json!("phys-policy-new")));
+    // Nothing moved: nothing follows.
+    assert!(follow_up(&want, &p, &after, &after, &Data::new(), &*fake).is_empty());
+}

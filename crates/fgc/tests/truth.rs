@@ -182,14 +182,6 @@ fn single_field_edits_reach_aws() {
     let s = everything(&moto, "edits-everything", "dev");
     let o = s.run("apply", &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    let tags = "tags         = { team = \"payments\", \"cost-center\" = \"42\" }";
-    check(&s, "app tags changed", tags, "tags         = { team = \"blue\", \"cost-center\" = \"42\" }");
-    check(
-        &s,
-        "app tag removed",
-        "tags         = { team = \"blue\", \"cost-center\" = \"42\" }",
-        "tags = { team = \"blue\" }",
-    );
     check(
         &s,
         "cluster setting",
@@ -256,6 +248,17 @@ fn single_field_edits_reach_aws() {
     let moto = Moto::start();
     let s = Stack::new("edits-seed002", &source("examples/two-services-path-routing.fg"), None, &moto);
     assert_eq!(s.run("apply", &[]).status.code(), Some(2));
+    // The app's tags reach every resource, and a removed one goes. (Here, because moto has
+    // no tagging of scalable targets or API stages, which the other stacks have.)
+    let region = "region = \"us-east-1\"";
+    check(
+        &s,
+        "app tags added",
+        region,
+        "region = \"us-east-1\"\n  tags   = { team = \"payments\", \"cost-center\" = \"42\" }",
+    );
+    check(&s, "app tag changed", "team = \"payments\"", "team = \"blue\"");
+    check(&s, "app tag removed", ", \"cost-center\" = \"42\" }", " }");
     check(&s, "desired count", "count  = 2", "count  = 3");
     check(&s, "image (a new revision)", "phamtrongnghia1105/user-svc\"", "phamtrongnghia1105/user-svc:2\"");
     check(&s, "health check interval", "interval  = 10s", "interval  = 15s");

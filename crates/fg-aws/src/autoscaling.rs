@@ -9,9 +9,6 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_applicationautoscaling::config::interceptors::InterceptorContext;
-use aws_sdk_applicationautoscaling::config::retry::{ClassifyRetry, RetryAction};
-use aws_sdk_applicationautoscaling::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_applicationautoscaling::types::{
     AdjustmentType, MetricAggregationType, MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension,
     ScalableTargetAction, ServiceNamespace, StepAdjustment, StepScalingPolicyConfiguration,
@@ -21,7 +18,7 @@ use fg_deploy::{CloudError, Created, Deployed, Handling, KindSpec, Observed, Ord
 use serde_json::{Value, json};
 
 use crate::changes::Changes;
-use crate::errors::{deleted, unsupported};
+use crate::errors::{deleted, not_aws, unsupported};
 use crate::values::{Seen, created, field, int, number, s, same, tag_object, text};
 use crate::{Aws, error};
 
@@ -528,37 +525,13 @@ pub(crate) async fn read(
 /// (an emulator answers with a 5xx page, not an AWS error): not compared, rather than
 /// reported as none.
 async fn target_tags(aws: &Aws, arn: &str) -> Result<Option<Value>, CloudError> {
-    let call = aws.scaling.list_tags_for_resource().resource_arn(arn).customize();
-    let once = aws_sdk_applicationautoscaling::Config::builder().retry_classifier(PageIsNotAws);
-    match call.config_override(once).send().await {
+    match aws.scaling.list_tags_for_resource().resource_arn(arn).send().await {
         Ok(out) => {
             let tags = out.tags().into_iter().flatten().map(|(k, v)| (k.as_str(), v.as_str()));
             Ok(Some(tag_object(tags)))
         }
         Err(e) if not_aws(&e) => Ok(None),
         Err(e) => Err(error("application-autoscaling:ListTagsForResource", e)),
-    }
-}
-
-fn not_aws<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
-    let code = e.as_service_error().and_then(|s| s.code());
-    code.is_none() && matches!(e, SdkError::ServiceError(_) | SdkError::ResponseError(_))
-}
-
-/// An HTML error page is not retried: AWS answers JSON, so it is an emulator's "not
-/// implemented" (retrying it 8 times would make every read of a target take half a minute).
-#[derive(Debug)]
-struct PageIsNotAws;
-
-impl ClassifyRetry for PageIsNotAws {
-    fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
-        let html =
-            ctx.response().and_then(|r| r.headers().get("content-type")).is_some_and(|t| t.starts_with("text/html"));
-        if html { RetryAction::RetryForbidden } else { RetryAction::NoActionIndicated }
-    }
-
-    fn name(&self) -> &'static str {
-        "HTML error page is not AWS"
     }
 }
 

@@ -4,6 +4,8 @@
 //! short excerpt, never as the SDK's debug dump. A leaf module.
 
 use aws_sdk_ec2::config::http::HttpResponse;
+use aws_sdk_ec2::config::interceptors::InterceptorContext;
+use aws_sdk_ec2::config::retry::{ClassifyRetry, RetryAction};
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use fg_deploy::CloudError;
 
@@ -97,6 +99,37 @@ fn first_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let text = inner.to_string();
     let line = text.lines().next().unwrap_or_default();
     if line.chars().count() > 200 { format!("{}…", line.chars().take(199).collect::<String>()) } else { line.into() }
+}
+
+/// Whether an error is an answer that is not AWS's (no error code: an HTML page, an
+/// emulator's "not implemented").
+pub(crate) fn not_aws<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
+    let code = e.as_service_error().and_then(|s| s.code());
+    code.is_none() && matches!(e, SdkError::ServiceError(_) | SdkError::ResponseError(_))
+}
+
+/// An HTML page answering 500 or 501 is not retried: AWS answers its errors in JSON or
+/// XML, so the page comes from something in between that will say the same again (an
+/// emulator's "not implemented", a misrouted proxy). Retrying it eight times, with
+/// backoff, kept a run waiting half a minute per call. A 502–504 page is still retried:
+/// a gateway's trouble is often passing.
+#[derive(Debug)]
+pub(crate) struct PageIsNotAws;
+
+impl ClassifyRetry for PageIsNotAws {
+    fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
+        let Some(r) = ctx.response() else { return RetryAction::NoActionIndicated };
+        let html = r.headers().get("content-type").is_some_and(|t| t.starts_with("text/html"));
+        if html && matches!(r.status().as_u16(), 500 | 501) {
+            RetryAction::RetryForbidden
+        } else {
+            RetryAction::NoActionIndicated
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "an HTML error page is not AWS"
+    }
 }
 
 /// A delete of a resource that is already gone succeeded: destroy stays idempotent after a

@@ -97,23 +97,31 @@ impl Aws {
             loader = loader.credentials_provider(aws_sdk_sts::config::Credentials::new(key, secret, None, None, "fgc"));
         }
         let conf = loader.load().await;
+        // Every client with the same settings, plus the rule that an HTML 500 is final.
+        macro_rules! client {
+            ($sdk:ident) => {
+                $sdk::Client::from_conf(
+                    $sdk::config::Builder::from(&conf).retry_classifier(errors::PageIsNotAws).build(),
+                )
+            };
+        }
         Aws {
-            ec2: aws_sdk_ec2::Client::new(&conf),
-            ecs: aws_sdk_ecs::Client::new(&conf),
-            elb: aws_sdk_elasticloadbalancingv2::Client::new(&conf),
-            iam: aws_sdk_iam::Client::new(&conf),
-            logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
-            kms: aws_sdk_kms::Client::new(&conf),
-            sts: aws_sdk_sts::Client::new(&conf),
-            rds: aws_sdk_rds::Client::new(&conf),
-            scaling: aws_sdk_applicationautoscaling::Client::new(&conf),
-            cloudwatch: aws_sdk_cloudwatch::Client::new(&conf),
-            codedeploy: aws_sdk_codedeploy::Client::new(&conf),
-            ecr: aws_sdk_ecr::Client::new(&conf),
-            apigw: aws_sdk_apigatewayv2::Client::new(&conf),
-            acm: aws_sdk_acm::Client::new(&conf),
-            ssm: aws_sdk_ssm::Client::new(&conf),
-            secrets: aws_sdk_secretsmanager::Client::new(&conf),
+            ec2: client!(aws_sdk_ec2),
+            ecs: client!(aws_sdk_ecs),
+            elb: client!(aws_sdk_elasticloadbalancingv2),
+            iam: client!(aws_sdk_iam),
+            logs: client!(aws_sdk_cloudwatchlogs),
+            kms: client!(aws_sdk_kms),
+            sts: client!(aws_sdk_sts),
+            rds: client!(aws_sdk_rds),
+            scaling: client!(aws_sdk_applicationautoscaling),
+            cloudwatch: client!(aws_sdk_cloudwatch),
+            codedeploy: client!(aws_sdk_codedeploy),
+            ecr: client!(aws_sdk_ecr),
+            apigw: client!(aws_sdk_apigatewayv2),
+            acm: client!(aws_sdk_acm),
+            ssm: client!(aws_sdk_ssm),
+            secrets: client!(aws_sdk_secretsmanager),
             region: target.region.clone(),
             stack_tags,
             calls: AtomicUsize::new(0),
